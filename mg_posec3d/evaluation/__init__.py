@@ -1,0 +1,1 @@
+"""Metrics, ensembles and submission files."""
