@@ -1,0 +1,66 @@
+"""Remap a PYSKL/mmaction2 pose-annotation pickle from a source keypoint layout into miga22."""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..layouts import SourceLayout, get_source_layout, map_keypoints
+
+
+@dataclass
+class ConversionReport:
+    """What a converter wrote and what it skipped (and why), for the user's summary line."""
+
+    clips: int = 0
+    frames: int = 0
+    skipped: Counter = field(default_factory=Counter)
+    examples: dict = field(default_factory=dict)
+
+    def skip(self, item: str, reason: str) -> None:
+        self.skipped[reason] += 1
+        self.examples.setdefault(reason, item)
+
+    def summary(self) -> str:
+        text = f'wrote {self.clips} clips, {self.frames} frames'
+        if self.skipped:
+            parts = [f'{n} x {r} (e.g. {self.examples[r]})' for r, n in self.skipped.items()]
+            text += '; skipped ' + '; '.join(parts)
+        else:
+            text += '; skipped nothing'
+        return text
+
+
+def remap_annotation(ann: dict, source: str | SourceLayout, dtype=np.float32) -> dict:
+    """Return a copy of one annotation with ``keypoint``/``keypoint_score`` mapped to miga22."""
+    kp, sc = map_keypoints(ann['keypoint'], ann['keypoint_score'], source)
+    out = {k: v for k, v in ann.items() if k not in ('keypoint', 'keypoint_score')}
+    out['keypoint'] = kp.astype(dtype)
+    out['keypoint_score'] = sc.astype(dtype)
+    return out
+
+
+def remap_dataset(data: dict, source: str | SourceLayout, dtype=np.float32,
+                  report: ConversionReport | None = None) -> dict:
+    """Remap every annotation of a ``{'split', 'annotations', ...}`` dict; other top-level keys are kept."""
+    src = get_source_layout(source)
+    report = report if report is not None else ConversionReport()
+    annos = []
+    for ann in data['annotations']:
+        name = ann.get('frame_dir', '?')
+        try:
+            annos.append(remap_annotation(ann, src, dtype))
+        except (KeyError, ValueError) as e:
+            report.skip(name, f'{type(e).__name__}: {e}'.split(':')[0] + ' ' + str(e)[:80])
+            continue
+        report.clips += 1
+        report.frames += int(ann['keypoint'].shape[1])
+    out = {k: v for k, v in data.items() if k not in ('annotations', 'joint_names')}
+    kept = {a['frame_dir'] for a in annos}
+    if 'split' in data:
+        out['split'] = {k: [x for x in v if x in kept] for k, v in data['split'].items()}
+    out['annotations'] = annos
+    out['layout'] = src.target
+    out['source_layout'] = src.name
+    return out
