@@ -9,6 +9,7 @@ import importlib.util
 import os
 import sys
 import types
+import warnings
 
 APPLIED: list[str] = []
 
@@ -75,6 +76,27 @@ def fix_torch_weights_only() -> bool:
     if not missing:
         return False
     add(missing)
+    return True
+
+
+def fix_history_buffer_pickle() -> bool:
+    """mmengine's ``HistoryBuffer.__getstate__`` stores its statistics *functions* (pickled through
+    ``getattr``), so every checkpoint with a message hub needs full unpickling to resume. Allow-listing
+    ``getattr`` would let a pickle reach any function; instead buffers are written without the built-in
+    methods (``__setstate__`` re-registers them), so resumes load with ``weights_only=True``."""
+    from mmengine.logging.history_buffer import HistoryBuffer
+
+    if 'statistics_methods' not in HistoryBuffer().__getstate__():
+        return False
+
+    def __getstate__(self) -> dict:
+        state = {k: v for k, v in self.__dict__.items() if k != 'statistics_methods'}
+        custom = {k: v for k, v in self._statistics_methods.items() if getattr(HistoryBuffer, k, None) is not v}
+        if custom:  # user-registered statistics still need full unpickling, as upstream
+            state['statistics_methods'] = custom
+        return state
+
+    HistoryBuffer.__getstate__ = __getstate__
     return True
 
 
@@ -146,7 +168,9 @@ def _run(fixes) -> list[str]:
 
 def apply() -> list[str]:
     """Fixes every user of the package needs; returns the names of all fixes applied so far."""
-    return _run((fix_mmaction_drn, fix_torch_weights_only))
+    # mmcv-lite warns on every import that compiled ops are absent; PoseC3D never uses them.
+    warnings.filterwarnings('ignore', message='Fail to import ``MultiScaleDeformableAttention``')
+    return _run((fix_mmaction_drn, fix_torch_weights_only, fix_history_buffer_pickle))
 
 
 def apply_mmpose() -> list[str]:

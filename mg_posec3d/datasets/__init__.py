@@ -1,1 +1,3 @@
 """Datasets and data transforms (registered into mmaction2)."""
+from . import transforms  # noqa: F401
+from .pose_dataset import MGPoseDataset  # noqa: F401

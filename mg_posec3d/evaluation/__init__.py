@@ -1,1 +1,52 @@
-"""Metrics, ensembles and submission files."""
+"""Metrics, ensembles and submission files.
+
+``metrics``, ``ensemble`` and ``submission`` are plain numpy (matplotlib only when a confusion plot is
+drawn); ``cli`` holds the ``--ensemble`` arguments that ``tools/test.py`` adds to its parser;
+``score_dump`` registers ``ScoreDumpMetric`` (writes the dumps fused here) into mmaction2's METRICS.
+"""
+from .ensemble import (
+    AlignedDumps,
+    EnsembleError,
+    EnsembleResult,
+    WeightSearchResult,
+    align_dumps,
+    default_weights,
+    ensemble_aligned,
+    ensemble_dumps,
+    fuse,
+    load_weights_file,
+    search_weights,
+    simplex_grid,
+)
+from .metrics import (
+    confusion_matrix,
+    evaluate,
+    mean_class_accuracy,
+    per_class_report,
+    plot_confusion_matrix,
+    top_k_accuracy,
+    write_per_class_csv,
+    write_reports,
+)
+from .score_dump import ScoreDumpMetric
+from .submission import (
+    FORMATS,
+    SubmissionError,
+    check_submission,
+    load_test_ids,
+    read_submission,
+    rows_from_scores,
+    validate_rows,
+    write_submission,
+    write_topk_csv,
+)
+
+__all__ = [
+    'AlignedDumps', 'EnsembleError', 'EnsembleResult', 'WeightSearchResult', 'align_dumps', 'default_weights',
+    'ensemble_dumps', 'ensemble_aligned', 'fuse', 'load_weights_file', 'search_weights', 'simplex_grid',
+    'confusion_matrix', 'evaluate', 'mean_class_accuracy', 'per_class_report', 'plot_confusion_matrix',
+    'top_k_accuracy', 'write_per_class_csv', 'write_reports',
+    'ScoreDumpMetric',
+    'FORMATS', 'SubmissionError', 'check_submission', 'load_test_ids', 'read_submission', 'rows_from_scores',
+    'validate_rows', 'write_submission', 'write_topk_csv',
+]

@@ -1,0 +1,159 @@
+"""MiGA 2023 skeleton data -> PYSKL annotation pickles in the miga22 layout.
+
+Two inputs are supported:
+
+* raw folders, one pair of files per long video: ``<id>_light_hand.csv`` (a leading frame column, then 25
+  OpenPose BODY_25 joints x (x, y, c), then 5 right-finger and 5 left-finger points x (x, y, c)) and
+  ``<id>_label.csv`` (rows ``gestureID,start,end``; 1-based ids, raw 99 = "illustrative" = class 31). Clips
+  are cut from ``start`` to ``end`` (inclusive) and named ``<id>_<k>`` (k = 1-based row of the label file).
+  Test folders have no label files: each video becomes one unlabelled clip named ``<id>``.
+* the challenge's preprocessed arrays ``<split>_data.npy`` [N, 3, T, 22, M] (x, y, score; already miga22)
+  with ``<split>_label.pkl`` = (names, labels), the files the 2023 winning team trained from.
+"""
+from __future__ import annotations
+
+import csv
+import glob
+import os
+
+import numpy as np
+
+from ..fileio import safe_load_pickle
+from ..layouts import MIGA_LIGHT_HAND, map_keypoints
+from .pyskl import ConversionReport
+
+IMIGUE_IMG_SHAPE = (1080, 1920)
+ILLUSTRATIVE_RAW_ID = 99
+NUM_IMIGUE_CLASSES = 32
+
+
+def imigue_label(raw_id: int) -> int:
+    """Raw iMiGUE gesture id (1-based, 99 = illustrative) -> 0-based class index."""
+    if raw_id == ILLUSTRATIVE_RAW_ID:
+        return NUM_IMIGUE_CLASSES - 1
+    if not 1 <= raw_id < NUM_IMIGUE_CLASSES:
+        raise ValueError(f'gesture id {raw_id} is outside 1..{NUM_IMIGUE_CLASSES - 1} and not 99')
+    return raw_id - 1
+
+
+def _numeric_rows(path: str) -> list[list[float]]:
+    rows = []
+    with open(path, newline='') as f:
+        for i, row in enumerate(csv.reader(f)):
+            row = [c.strip() for c in row if c.strip() != '']
+            if not row:
+                continue
+            try:
+                rows.append([float(c) for c in row])
+            except ValueError:
+                if i == 0:  # a header line
+                    continue
+                raise ValueError(f'{path}: line {i + 1} is not numeric: {row[:4]}...') from None
+    return rows
+
+
+def read_light_hand_csv(path: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return (frame numbers [T], keypoint [T, 22, 2], score [T, 22]) in miga22."""
+    rows = _numeric_rows(path)
+    width = 1 + 3 * MIGA_LIGHT_HAND.num_joints
+    bad = [i for i, r in enumerate(rows) if len(r) != width]
+    if bad:
+        raise ValueError(f'{path}: row {bad[0] + 1} has {len(rows[bad[0]])} values, expected {width} '
+                         f'(frame + {MIGA_LIGHT_HAND.num_joints} points x (x, y, c))')
+    if not rows:
+        raise ValueError(f'{path}: no skeleton rows')
+    arr = np.asarray(rows, np.float32)
+    pts = arr[:, 1:].reshape(len(arr), MIGA_LIGHT_HAND.num_joints, 3)
+    kp, sc = map_keypoints(pts[..., :2], pts[..., 2], MIGA_LIGHT_HAND)
+    return arr[:, 0].astype(np.int64), kp, sc
+
+
+def read_label_csv(path: str) -> list[tuple[int, int, int]]:
+    """Rows ``gestureID,start,end`` -> (class index, start, end)."""
+    out = []
+    for k, r in enumerate(_numeric_rows(path)):
+        if len(r) < 3:
+            raise ValueError(f'{path}: label row {k + 1} needs gestureID,start,end, got {r}')
+        gid, start, end = (int(v) for v in r[:3])
+        try:
+            label = imigue_label(gid)
+        except ValueError as e:
+            raise ValueError(f'{path}: label row {k + 1}: {e}') from None
+        if end < start:
+            raise ValueError(f'{path}: label row {k + 1}: end {end} < start {start}')
+        out.append((label, start, end))
+    return out
+
+
+def _annotation(name: str, kp: np.ndarray, sc: np.ndarray, label: int | None) -> dict:
+    ann = dict(frame_dir=name, img_shape=IMIGUE_IMG_SHAPE, original_shape=IMIGUE_IMG_SHAPE,
+               total_frames=int(kp.shape[0]), keypoint=kp[None].astype(np.float32),
+               keypoint_score=sc[None].astype(np.float32))
+    if label is not None:
+        ann['label'] = int(label)
+    return ann
+
+
+def convert_raw_folder(folder: str, report: ConversionReport | None = None) -> list[dict]:
+    """Convert every ``*_light_hand.csv`` of ``folder`` (clips cut by the matching ``*_label.csv``)."""
+    report = report if report is not None else ConversionReport()
+    files = sorted(glob.glob(os.path.join(folder, '*_light_hand.csv')))
+    if not files:
+        raise FileNotFoundError(f'{folder}: no *_light_hand.csv files')
+    annos = []
+    for path in files:
+        vid = os.path.basename(path)[:-len('_light_hand.csv')]
+        try:
+            frames, kp, sc = read_light_hand_csv(path)
+        except ValueError as e:
+            report.skip(path, f'unreadable skeleton csv ({e})')
+            continue
+        label_path = os.path.join(folder, f'{vid}_label.csv')
+        if not os.path.exists(label_path):
+            annos.append(_annotation(vid, kp, sc, None))
+            report.clips += 1
+            report.frames += len(frames)
+            continue
+        try:
+            labels = read_label_csv(label_path)
+        except ValueError as e:
+            report.skip(label_path, f'unreadable label csv ({e})')
+            continue
+        for k, (label, start, end) in enumerate(labels, 1):
+            sel = (frames >= start) & (frames <= end)
+            if not sel.any():
+                report.skip(f'{vid}_{k}', f'clip frames {start}..{end} outside the skeleton csv frames '
+                            f'{frames.min()}..{frames.max()}')
+                continue
+            annos.append(_annotation(f'{vid}_{k}', kp[sel], sc[sel], label))
+            report.clips += 1
+            report.frames += int(sel.sum())
+    return annos
+
+
+def convert_challenge_arrays(data_npy: str, label_pkl: str, report: ConversionReport | None = None,
+                             labelled: bool = True) -> list[dict]:
+    """Convert the challenge's ``<split>_data.npy`` [N, 3, T, V, M] + ``<split>_label.pkl`` (names, labels)."""
+    report = report if report is not None else ConversionReport()
+    data = np.load(data_npy, mmap_mode='r', allow_pickle=False)
+    if data.ndim != 5 or data.shape[1] != 3:
+        raise ValueError(f'{data_npy}: expected [N, 3 (x, y, score), T, V, M], got {data.shape}')
+    meta = safe_load_pickle(label_pkl)
+    if not (isinstance(meta, (tuple, list)) and len(meta) >= 2 and len(meta[0]) == len(meta[1]) == len(data)):
+        raise ValueError(f'{label_pkl}: expected (names, labels) with {len(data)} entries each')
+    names, labels = meta[0], meta[1]
+    annos = []
+    for i, name in enumerate(names):
+        arr = np.asarray(data[i], np.float32)  # 3, T, V, M
+        kp = arr[:2].transpose(3, 1, 2, 0)     # M, T, V, 2
+        sc = arr[2].transpose(2, 0, 1)         # M, T, V
+        keep = sc.reshape(sc.shape[0], -1).max(1) > 0  # drop all-zero padding persons
+        if not keep.any():
+            report.skip(str(name), 'no keypoints with a positive score')
+            continue
+        ann = _annotation(str(name), kp[keep][0], sc[keep][0], int(labels[i]) if labelled else None)
+        ann['keypoint'], ann['keypoint_score'] = kp[keep], sc[keep]
+        annos.append(ann)
+        report.clips += 1
+        report.frames += kp.shape[1]
+    return annos

@@ -1,0 +1,79 @@
+"""``MGPoseDataset``: mmaction2's PoseDataset with safe loading, validation and per-sample label embeddings."""
+from __future__ import annotations
+
+import os
+
+from mmaction.datasets import PoseDataset
+from mmaction.registry import DATASETS
+from mmengine.logging import MMLogger
+
+from ..embeddings import load_label_embeddings
+from ..fileio import load_pickle
+from ..layouts import get_layout
+from .validation import AnnotationError, validate_annotations
+
+PREPARE_HINT = ('Prepare it as described in README.md ("Data preparation"), e.g. '
+                '`python tools/convert_miga.py RAW_DIR --out {path}`, or point the config at your file '
+                '(--cfg-options train_dataloader.dataset.ann_file=...).')
+
+
+@DATASETS.register_module()
+class MGPoseDataset(PoseDataset):
+    """Pose-annotation dataset for micro-gestures.
+
+    Args:
+        ann_file: PYSKL pickle ``{'split': {...}, 'annotations': [...]}``.
+        pipeline: Data transforms.
+        split: Which split of ``ann_file`` to use.
+        layout: Keypoint layout name the model expects (checked against every sample's joint count).
+        label_embeddings: Optional ``.npy`` [C, D]; row ``label`` is attached to each sample as
+            ``label_embedding`` (the semantic-embedding loss target).
+        skip_invalid: Drop samples with problems (and log the report) instead of failing.
+        unsafe_pickle: Load ``ann_file`` with plain ``pickle`` (runs any code in it: only for files you trust).
+        **kwargs: Passed to :class:`mmaction.datasets.PoseDataset` (num_classes, test_mode, ...).
+    """
+
+    def __init__(self, ann_file: str, pipeline: list, split: str | None = None, layout: str = 'miga22',
+                 label_embeddings: str | None = None, skip_invalid: bool = False, unsafe_pickle: bool = False,
+                 **kwargs) -> None:
+        self.layout = get_layout(layout)
+        self.label_embeddings_file = label_embeddings
+        self.skip_invalid = skip_invalid
+        self.unsafe_pickle = unsafe_pickle
+        self.validation_report = None
+        if not os.path.isfile(ann_file):
+            raise FileNotFoundError(f'annotation file {ann_file} does not exist. ' +
+                                    PREPARE_HINT.format(path=ann_file))
+        super().__init__(ann_file, pipeline, split=split, **kwargs)
+
+    def load_data_list(self) -> list[dict]:
+        data = load_pickle(self.ann_file, unsafe=self.unsafe_pickle)
+        annos, report = validate_annotations(
+            data, self.ann_file, num_joints=self.layout.num_joints,
+            num_classes=self.num_classes if self.num_classes else None,
+            split=self.split, require_label=not (self.test_mode and self._unlabelled(data)))
+        self.validation_report = report
+        logger = MMLogger.get_current_instance()
+        if report.nonfinite_joints:
+            logger.warning(f'{self.ann_file}: {report.nonfinite_joints} joint detections with NaN/inf '
+                           'coordinates or scores were treated as missing (score 0)')
+        if not report.ok:
+            if report.file_level or not self.skip_invalid:
+                raise AnnotationError(report, '' if report.file_level else
+                                      'Pass skip_invalid=True (tools: --skip-invalid) to drop these samples.')
+            logger.warning(report.format() + f'\n{len(report.bad_samples)} sample(s) dropped (skip_invalid).')
+            annos = [a for a in annos if str(a.get('frame_dir')) not in report.bad_samples]
+
+        if isinstance(data, dict) and 'label_names' in data and 'classes' not in self._metainfo:
+            self._metainfo['classes'] = tuple(data['label_names'])
+        if self.label_embeddings_file:
+            emb = load_label_embeddings(self.label_embeddings_file, self.num_classes or None)
+            for a in annos:
+                if 'label' in a and 0 <= int(a['label']) < len(emb):
+                    a['label_embedding'] = emb[int(a['label'])]
+        return annos
+
+    @staticmethod
+    def _unlabelled(data) -> bool:
+        annos = data.get('annotations', []) if isinstance(data, dict) else data
+        return isinstance(annos, list) and any(isinstance(a, dict) and 'label' not in a for a in annos)

@@ -1,0 +1,32 @@
+import os
+import pickle
+import sys
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DATA = os.path.join(REPO, 'tests', 'data')
+SAMPLE = os.path.join(REPO, 'mg_posec3d', 'data', 'rtg_sample', 'rtg_miga22.pkl')
+SAMPLE_EMB = os.path.join(REPO, 'mg_posec3d', 'data', 'rtg_sample', 'rtg_glove50.npy')
+PYTHON = sys.executable
+
+import mg_posec3d  # noqa: E402,F401  (applies the compat fixes, registers modules)
+
+
+def subset_of_sample(path, per_split: dict) -> str:
+    """Write the first clips of the real bundled sample's splits to ``path`` (a real-data subset)."""
+    from mg_posec3d.fileio import safe_load_pickle
+
+    data = safe_load_pickle(SAMPLE)
+    split = {name: data['split'][src][:n] for name, (src, n) in per_split.items()}
+    keep = {x for ids in split.values() for x in ids}
+    out = dict(data, split=split, annotations=[a for a in data['annotations'] if a['frame_dir'] in keep])
+    with open(path, 'wb') as f:
+        pickle.dump(out, f)
+    return str(path)
+
+
+@pytest.fixture
+def small_sample(tmp_path):
+    return subset_of_sample(tmp_path / 'small.pkl', {'train': ('train', 48), 'val': ('val', 12),
+                                                     'test': ('test', 8)})

@@ -1,0 +1,67 @@
+import os
+
+import numpy as np
+import torch
+
+from mg_posec3d import compat
+
+
+def test_mmaction_models_import_and_drn_fix_is_idempotent():
+    import mmaction.models  # noqa: F401  (fails on mmaction2 1.2.0 without the fix)
+    from mmaction.registry import MODELS
+
+    assert MODELS.get('ResNet3dSlowOnly') is not None
+    drn_installed = os.path.exists(os.path.join(compat._package_dir('mmaction'), 'models', 'localizers', 'drn',
+                                                'drn.py'))
+    assert ('fix_mmaction_drn' in compat.APPLIED) == (not drn_installed)
+    assert compat.fix_mmaction_drn() is False  # second call: nothing left to fix
+
+
+def test_mmengine_checkpoint_loads_with_weights_only(tmp_path):
+    """An mmengine-style checkpoint (message hub history, numpy scalars) loads under weights_only=True."""
+    from mmengine.logging import HistoryBuffer
+
+    buf = HistoryBuffer()
+    buf.update(np.float64(0.5))
+    ckpt = dict(meta=dict(epoch=1, best=np.float64(0.75)), state_dict={'w': torch.ones(2)},
+                message_hub=dict(log_scalars={'train/loss': buf}, runtime_info={'acc': np.float32(0.5)}))
+    path = tmp_path / 'c.pth'
+    torch.save(ckpt, path)
+    loaded = torch.load(path, weights_only=True)
+    assert loaded['meta']['best'] == 0.75
+    assert loaded['message_hub']['log_scalars']['train/loss'].current() == 0.5
+    assert compat.fix_torch_weights_only() is False
+
+
+def test_weights_only_still_refuses_code(tmp_path):
+    class Evil:
+        def __reduce__(self):
+            return (os.system, ('echo pwned',))
+
+    path = tmp_path / 'evil.pth'
+    torch.save({'x': Evil()}, path)
+    try:
+        torch.load(path, weights_only=True)
+    except Exception as e:  # UnpicklingError
+        assert 'system' in str(e)
+    else:
+        raise AssertionError('a checkpoint calling os.system was loaded')
+
+
+def test_mmpose_fixes_only_when_asked():
+    import importlib.util
+
+    if importlib.util.find_spec('torchvision') is None:
+        assert 'fix_torchvision_topilimage' not in compat.APPLIED
+
+
+def test_history_buffer_pickles_without_function_references(tmp_path):
+    from mmengine.logging import HistoryBuffer
+
+    buf = HistoryBuffer([1.0, 3.0], [1, 1])
+    path = tmp_path / 'b.pth'
+    torch.save(buf, path)
+    assert torch.serialization.get_unsafe_globals_in_checkpoint(path) == []
+    back = torch.load(path, weights_only=True)
+    assert back.mean() == 2.0 and back.statistics('max') == 3.0
+    assert compat.fix_history_buffer_pickle() is False

