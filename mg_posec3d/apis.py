@@ -55,6 +55,11 @@ def train(cfg: Config, resume: str | bool | None = None, amp: bool = False, auto
         cfg.optim_wrapper.loss_scale = 'dynamic'
     if auto_scale_lr:
         cfg.auto_scale_lr.enable = True
+    if launcher != 'none':
+        import torch
+        if not torch.cuda.is_available():  # CPU (gloo) DDP takes no device_ids
+            cfg.model_wrapper_cfg = dict(type='MMDistributedDataParallel', device_ids=None,
+                                         broadcast_buffers=False)
     if resume in (True, 'auto'):
         cfg.resume, cfg.load_from = True, None
     elif resume:

@@ -100,6 +100,57 @@ def fix_history_buffer_pickle() -> bool:
     return True
 
 
+def fix_dist_init_without_cuda() -> bool:
+    """mmengine's PyTorch launcher calls ``torch.cuda.set_device`` unconditionally, which fails on CPU-only
+    torch builds; then distributed runs (gloo) are impossible. Without CUDA, skip it and use gloo."""
+    import torch
+    from mmengine.dist import utils as dist_utils
+
+    if torch.cuda.is_available() or getattr(dist_utils._init_dist_pytorch, '_mg_posec3d', False):
+        return False
+
+    def _init_dist_pytorch(backend, init_backend='torch', **kwargs) -> None:
+        if init_backend != 'torch':
+            raise ValueError(f'init_backend {init_backend!r} needs CUDA; this torch build has none')
+        torch.distributed.init_process_group(backend='gloo' if backend == 'nccl' else backend, **kwargs)
+
+    _init_dist_pytorch._mg_posec3d = True
+    dist_utils._init_dist_pytorch = _init_dist_pytorch
+    return True
+
+
+def atomic_write(write):
+    """Wrap ``write(self, obj, filepath, ...)`` to write a temporary file renamed over ``filepath``."""
+    def put(self, obj, filepath, *args, **kwargs):
+        filepath = os.fspath(filepath)
+        os.makedirs(os.path.dirname(os.path.abspath(filepath)), exist_ok=True)
+        tmp = f'{filepath}.tmp{os.getpid()}'
+        try:
+            write(self, obj, tmp, *args, **kwargs)
+            os.replace(tmp, filepath)
+        finally:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+
+    put._mg_posec3d = True
+    return put
+
+
+def fix_atomic_checkpoint_write() -> bool:
+    """mmengine writes checkpoints (and ``last_checkpoint``) in place: a crash or kill while saving leaves a
+    truncated file that ``--resume`` then picks up. Write to a temporary file and rename it over the target."""
+    import inspect
+
+    from mmengine.fileio.backends.local_backend import LocalBackend
+
+    if 'os.replace' in inspect.getsource(LocalBackend.put) or getattr(LocalBackend.put, '_mg_posec3d', False):
+        return False
+
+    LocalBackend.put = atomic_write(LocalBackend.put)
+    LocalBackend.put_text = atomic_write(LocalBackend.put_text)
+    return True
+
+
 def fix_torchvision_topilimage() -> bool:
     """mmpose imports ``torchvision.transforms.ToPILImage``; torchvision cannot be installed next to the CPU
     torch build here. Provide that one name (and only if torchvision is absent)."""
@@ -170,7 +221,8 @@ def apply() -> list[str]:
     """Fixes every user of the package needs; returns the names of all fixes applied so far."""
     # mmcv-lite warns on every import that compiled ops are absent; PoseC3D never uses them.
     warnings.filterwarnings('ignore', message='Fail to import ``MultiScaleDeformableAttention``')
-    return _run((fix_mmaction_drn, fix_torch_weights_only, fix_history_buffer_pickle))
+    return _run((fix_mmaction_drn, fix_torch_weights_only, fix_history_buffer_pickle, fix_dist_init_without_cuda,
+                 fix_atomic_checkpoint_write))
 
 
 def apply_mmpose() -> list[str]:

@@ -11,6 +11,9 @@ SAMPLE_EMB = os.path.join(REPO, 'mg_posec3d', 'data', 'rtg_sample', 'rtg_glove50
 PYTHON = sys.executable
 
 import mg_posec3d  # noqa: E402,F401  (applies the compat fixes, registers modules)
+from mmaction.utils import register_all_modules  # noqa: E402
+
+register_all_modules(init_default_scope=True)  # configs build in mmaction's scope, as in the Runner
 
 
 def subset_of_sample(path, per_split: dict) -> str:

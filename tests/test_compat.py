@@ -65,3 +65,23 @@ def test_history_buffer_pickles_without_function_references(tmp_path):
     back = torch.load(path, weights_only=True)
     assert back.mean() == 2.0 and back.statistics('max') == 3.0
     assert compat.fix_history_buffer_pickle() is False
+
+
+def test_checkpoint_writes_are_atomic(tmp_path):
+    """A write that dies half-way leaves the previous file intact and no partial file behind."""
+    import pytest
+    from mmengine.fileio.backends.local_backend import LocalBackend
+
+    assert getattr(LocalBackend.put, '_mg_posec3d', False)  # mmengine's writer is wrapped
+    target = tmp_path / 'latest.pth'
+    LocalBackend().put(b'good', target)
+
+    def dies_half_way(self, obj, filepath):
+        with open(filepath, 'wb') as f:
+            f.write(obj[:2])
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        compat.atomic_write(dies_half_way)(None, b'bad!', target)
+    assert target.read_bytes() == b'good'
+    assert [p.name for p in tmp_path.iterdir()] == ['latest.pth']
