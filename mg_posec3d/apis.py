@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import os.path as osp
+import re
 
 from mmengine.config import Config, DictAction  # noqa: F401  (DictAction re-exported for the tools)
 
@@ -91,7 +92,9 @@ def check_checkpoint(checkpoint: str, cfg: Config) -> None:
     try:
         ckpt = torch.load(checkpoint, map_location='cpu', weights_only=True)
     except Exception as e:
-        raise UserError(f'checkpoint {checkpoint} could not be loaded with weights_only=True ({e}). If it '
+        found = re.search(r'GLOBAL ([\w.]+)', str(e))
+        why = f'it references {found.group(1)}, which is not plain data' if found else f'{type(e).__name__}'
+        raise UserError(f'checkpoint {checkpoint} could not be loaded with weights_only=True: {why}. If it '
                         'comes from a source you trust, pass --trust-checkpoint.') from e
     state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else {}
     head = cfg.model.get('cls_head', {})

@@ -13,7 +13,8 @@ from ..layouts import get_layout
 from .validation import AnnotationError, validate_annotations
 
 PREPARE_HINT = ('Prepare it as described in README.md ("Data preparation"), e.g. '
-                '`python tools/convert_miga.py RAW_DIR --out {path}`, or point the config at your file '
+                '`python tools/convert_miga.py --split train=RAW/train --split val=RAW/val --out {path}`, or point the '
+                'config at your file '
                 '(--cfg-options train_dataloader.dataset.ann_file=...).')
 
 

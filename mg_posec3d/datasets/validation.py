@@ -36,7 +36,7 @@ class ValidationReport:
     def format(self, limit: int = 40) -> str:
         lines = [f'{self.source}: {len(self.problems)} problem(s) in {len(self.bad_samples)} sample(s):']
         for sample, field_, msg in self.problems[:limit]:
-            lines.append(f'  sample {sample!r}, field {field_!r}: {msg}')
+            lines.append(f"  sample {sample!r}, field '{field_}': {msg}")
         if len(self.problems) > limit:
             counts = Counter(f for _, f, _ in self.problems[limit:])
             lines.append(f'  ... and {len(self.problems) - limit} more ({dict(counts)})')

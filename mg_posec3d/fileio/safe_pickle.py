@@ -6,6 +6,7 @@ numpy arrays / dtypes / scalars, and refuses everything else before it is called
 """
 from __future__ import annotations
 
+import _compat_pickle
 import io
 import os
 import pickle
@@ -20,6 +21,7 @@ _ALLOWED: set[tuple[str, str]] = {
 }
 for _np in ('numpy.core.multiarray', 'numpy._core.multiarray'):
     _ALLOWED |= {(_np, '_reconstruct'), (_np, 'scalar')}
+    _ALLOWED.add((_np.replace('multiarray', 'numeric'), '_frombuffer'))  # protocol-5 arrays
 _ALLOWED |= {('numpy', 'ndarray'), ('numpy', 'dtype')}
 _NUMPY_DTYPE_MODULES = ('numpy.dtypes',)
 
@@ -34,6 +36,10 @@ class _AllowListUnpickler(pickle.Unpickler):
         self._source = source
 
     def find_class(self, module: str, name: str):
+        # protocol < 3 pickles use Python 2 names (__builtin__.bytes); map them as pickle itself does
+        if (module, name) in _compat_pickle.NAME_MAPPING:
+            module, name = _compat_pickle.NAME_MAPPING[(module, name)]
+        module = _compat_pickle.IMPORT_MAPPING.get(module, module)
         if (module, name) in _ALLOWED or (module in _NUMPY_DTYPE_MODULES and name.endswith('DType')):
             return super().find_class(module, name)
         raise UnsafePickleError(
