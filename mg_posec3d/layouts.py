@@ -26,6 +26,10 @@ class Layout:
     left: tuple[int, ...]
     right: tuple[int, ...]
     note: str = ''
+    # limb channels swapped by the test-time flip (GeneratePoseTarget double=True with_limb=True);
+    # empty = derived from the joint flip pairs (see limb_flip)
+    left_limb: tuple[int, ...] = ()
+    right_limb: tuple[int, ...] = ()
 
     @property
     def num_joints(self) -> int:
@@ -37,6 +41,21 @@ class Layout:
 
     def index(self, joint: str) -> int:
         return self.joints.index(joint)
+
+    def limb_flip(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """(left_limb, right_limb): limb channels that swap under a horizontal flip. Without explicit lists a
+        limb's mirror is the limb joining the mirrored joints (mmaction2's defaults are COCO's, wrong here)."""
+        if self.left_limb:
+            return self.left_limb, self.right_limb
+        mirror = dict(zip(self.left, self.right)) | dict(zip(self.right, self.left))
+        index = {frozenset(limb): i for i, limb in enumerate(self.limbs)}
+        left, right = [], []
+        for i, (a, b) in enumerate(self.limbs):
+            j = index.get(frozenset((mirror.get(a, a), mirror.get(b, b))))
+            if j is not None and i < j:
+                left.append(i)
+                right.append(j)
+        return tuple(left), tuple(right)
 
     def check(self) -> None:
         n = self.num_joints
@@ -81,6 +100,8 @@ MIGA22_HFUT2023 = Layout(
            (8, 21)),
     left=tuple(range(1, 20, 2)),
     right=tuple(range(2, 21, 2)),
+    left_limb=tuple(range(1, 20, 2)),
+    right_limb=tuple(range(2, 21, 2)),
     note='exact lists of the MiGA 2023 winning solution (VUT-HFUT), not anatomically correct',
 )
 

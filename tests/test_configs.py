@@ -10,8 +10,9 @@ from mmengine.config import Config
 from mg_posec3d.layouts import get_layout
 from tests.conftest import REPO
 
+# pose-heatmap configs (the RGB configs have their own tests in tests/models/test_rgbpose_head.py)
 CONFIGS = sorted(p for p in glob.glob(os.path.join(REPO, 'configs', '**', '*.py'), recursive=True)
-                 if '_base_' not in p)
+                 if '_base_' not in p and not os.path.basename(p).startswith('rgb'))
 
 
 def _pose_targets(cfg):
@@ -31,6 +32,8 @@ def test_config_builds_and_matches_its_layout(path):
         if t['type'] == 'GeneratePoseTarget':
             if t.get('with_limb'):
                 assert [list(x) for x in t['skeletons']] == [list(x) for x in layout.limbs], key
+                if t.get('double'):  # the flipped view must swap limb channels of this layout
+                    assert (list(t['left_limb']), list(t['right_limb'])) == tuple(map(list, layout.limb_flip()))
                 limbs = True
             else:
                 limbs = False

@@ -62,3 +62,13 @@ def test_map_keypoints_missing_and_midpoint_rules():
     np.testing.assert_allclose(out_sc[0], [0.4, 0, 0.4])
     with pytest.raises(ValueError, match='toy'):
         L.map_keypoints(np.zeros((3, 2)), np.zeros(2), src)
+
+
+def test_limb_flip_pairs_join_mirrored_joints():
+    left, right = L.MIGA22.limb_flip()
+    assert len(left) == 10  # all limbs but nose-neck have a mirror
+    mirror = dict(zip(L.MIGA22.left, L.MIGA22.right))
+    for a, b in zip(left, right):
+        la, lb = L.MIGA22.limbs[a], L.MIGA22.limbs[b]
+        assert {mirror.get(j, j) for j in la} == set(lb)
+    assert L.MIGA22_HFUT2023.limb_flip() == (tuple(range(1, 20, 2)), tuple(range(2, 21, 2)))

@@ -8,6 +8,8 @@ right_kp = [2, 3, 4, 9, 10, 11, 15, 17, 22, 23, 24]
 skeletons = [[1, 8], [1, 2], [1, 5], [2, 3], [3, 4], [5, 6], [6, 7], [8, 9], [9, 10], [10, 11], [8, 12], [12, 13],
              [13, 14], [1, 0], [0, 15], [15, 17], [0, 16], [16, 18], [14, 19], [19, 20], [14, 21], [11, 22], [22, 23],
              [11, 24]]
+left_limb = [1, 3, 4, 7, 8, 9, 14, 15, 18, 19, 20]
+right_limb = [2, 5, 6, 10, 11, 12, 16, 17, 21, 22, 23]
 model = dict(backbone=dict(in_channels=25), cls_head=dict(num_classes=17))
 _flip = dict(left_kp=left_kp, right_kp=right_kp)
 train_pipeline = [dict(t, **_flip) if t['type'] == 'Flip' else t for t in _base_.train_pipeline]

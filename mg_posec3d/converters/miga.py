@@ -5,7 +5,8 @@ Two inputs are supported:
 * raw folders, one pair of files per long video: ``<id>_light_hand.csv`` (a leading frame column, then 25
   OpenPose BODY_25 joints x (x, y, c), then 5 right-finger and 5 left-finger points x (x, y, c)) and
   ``<id>_label.csv`` (rows ``gestureID,start,end``; 1-based ids, raw 99 = "illustrative" = class 31). Clips
-  are cut from ``start`` to ``end`` (inclusive) and named ``<id>_<k>`` (k = 1-based row of the label file).
+  are cut from ``start`` to ``end`` (inclusive, matched against the csv's leading frame column) and named
+  ``<id>_<k>`` (k = 0-based row of the label file, as the challenge's test ids, e.g. ``0054_0``).
   Test folders have no label files: each video becomes one unlabelled clip named ``<id>``.
 * the challenge's preprocessed arrays ``<split>_data.npy`` [N, 3, T, 22, M] (x, y, score; already miga22)
   with ``<split>_label.pkl`` = (names, labels), the files the 2023 winning team trained from.
@@ -119,7 +120,7 @@ def convert_raw_folder(folder: str, report: ConversionReport | None = None) -> l
         except ValueError as e:
             report.skip(label_path, f'unreadable label csv ({e})')
             continue
-        for k, (label, start, end) in enumerate(labels, 1):
+        for k, (label, start, end) in enumerate(labels):
             sel = (frames >= start) & (frames <= end)
             if not sel.any():
                 report.skip(f'{vid}_{k}', f'clip frames {start}..{end} outside the skeleton csv frames '

@@ -11,6 +11,9 @@ left_kp = [2, 3, 4, 8, 10, 12, 13, 14, 15, 16]
 right_kp = [5, 6, 7, 9, 11, 17, 18, 19, 20, 21]
 skeletons = [[0, 1], [1, 2], [2, 3], [3, 4], [1, 5], [5, 6], [6, 7], [0, 8], [0, 9], [8, 10], [9, 11],
              [4, 12], [4, 13], [4, 14], [4, 15], [4, 16], [7, 17], [7, 18], [7, 19], [7, 20], [7, 21]]
+# limb channels swapped by the flipped test view (mmaction2's defaults are COCO's)
+left_limb = [1, 2, 3, 7, 9, 11, 12, 13, 14, 15]
+right_limb = [4, 5, 6, 8, 10, 16, 17, 18, 19, 20]
 
 clip_len = 48
 batch_size = 16  # per GPU; the paper used 2 GPUs (total 32)

@@ -1,0 +1,11 @@
+# Demo: the RGB + limb two-stream model (configs/demo/rgbpose_joint.py with 21 limb heatmaps).
+_base_ = ['rgbpose_joint.py']
+model = dict(backbone=dict(pose_pathway=dict(in_channels=21)))
+_limbs = dict(with_kp=False, with_limb=True, skeletons=_base_.skeletons)
+train_pipeline = [dict(t, **_limbs) if t['type'] == 'GeneratePoseTarget' else t for t in _base_.train_pipeline]
+val_pipeline = [dict(t, **_limbs) if t['type'] == 'GeneratePoseTarget' else t for t in _base_.val_pipeline]
+test_pipeline = [dict(t, **_limbs) if t['type'] == 'GeneratePoseTarget' else t for t in _base_.test_pipeline]
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
+test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+work_dir = 'work_dirs/demo_rgbpose_limb'

@@ -1,0 +1,13 @@
+# RGB + limb two-stream model: configs/rgbpose_joint.py with 21 limb heatmaps (miga22 skeleton) in the pose
+# pathway instead of 22 joint heatmaps.
+_base_ = ['rgbpose_joint.py']
+model = dict(backbone=dict(pose_pathway=dict(in_channels=21)))  # one channel per limb of the layout
+
+_limbs = dict(with_kp=False, with_limb=True, skeletons=_base_.skeletons)
+train_pipeline = [dict(t, **_limbs) if t['type'] == 'GeneratePoseTarget' else t for t in _base_.train_pipeline]
+val_pipeline = [dict(t, **_limbs) if t['type'] == 'GeneratePoseTarget' else t for t in _base_.val_pipeline]
+test_pipeline = [dict(t, **_limbs) if t['type'] == 'GeneratePoseTarget' else t for t in _base_.test_pipeline]
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
+test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+work_dir = 'work_dirs/imigue_rgbpose_limb'

@@ -1,0 +1,98 @@
+"""Converters: the generic PYSKL remap on real reach-to-grasp clips, and the MiGA 2023 converter on MiGA-format
+fixtures written by the test (raw csv folders and the challenge's npy arrays; the values are fixtures)."""
+import os
+import pickle
+
+import numpy as np
+import pytest
+
+from mg_posec3d.converters.miga import convert_challenge_arrays, convert_raw_folder, imigue_label
+from mg_posec3d.converters.pyskl import ConversionReport, remap_dataset
+from mg_posec3d.fileio import safe_load_pickle
+from mg_posec3d.layouts import MIGA22
+from tests.conftest import DATA, REPO, SAMPLE
+
+
+def test_remap_real_clips_matches_the_bundled_sample_and_the_joint_names():
+    src = safe_load_pickle(os.path.join(DATA, 'rtg_original_subset.pkl'))
+    out = remap_dataset(src, 'reach_to_grasp50', dtype=np.float16)
+    sample = {a['frame_dir']: a for a in safe_load_pickle(SAMPLE)['annotations']}
+    names = list(src['joint_names'])
+    for a, orig in zip(out['annotations'], src['annotations']):
+        ref = sample[a['frame_dir']]
+        np.testing.assert_array_equal(a['keypoint'], ref['keypoint'])
+        np.testing.assert_array_equal(a['keypoint_score'], ref['keypoint_score'])
+        # hand-checked joints: HandLeft (image-left) is the person's right wrist; RightFinger1 its thumb tip
+        np.testing.assert_array_equal(a['keypoint'][..., MIGA22.index('HandLeft'), :],
+                                      orig['keypoint'][..., names.index('RWrist'), :])
+        np.testing.assert_array_equal(a['keypoint'][..., MIGA22.index('RightFinger1'), :],
+                                      orig['keypoint'][..., names.index('RThumb4FingerTip'), :])
+        assert (a['keypoint_score'][..., MIGA22.index('Nose')] == 0).all()
+    assert out['split'] == src['split'] and out['layout'] == 'miga22'
+
+
+def _write_raw(folder, vid, frames, labels=None, start_frame=0):
+    rng = np.random.default_rng(0)
+    rows = []
+    for f in range(frames):
+        pts = rng.uniform(0, 1000, (35, 3)).round(2)
+        pts[:, 2] = 0.9
+        pts[0] = [f, f + 1, 0.5]  # Nose encodes the frame number, to check the clip cut
+        rows.append(','.join([str(start_frame + f)] + [f'{v:g}' for v in pts.ravel()]))
+    open(os.path.join(folder, f'{vid}_light_hand.csv'), 'w').write('frame,' + ','.join(
+        f'p{i}' for i in range(105)) + '\n' + '\n'.join(rows) + '\n')
+    if labels is not None:
+        open(os.path.join(folder, f'{vid}_label.csv'), 'w').write('\n'.join(','.join(map(str, r)) for r in labels))
+
+
+def test_raw_folders_are_cut_into_labelled_clips(tmp_path):
+    _write_raw(tmp_path, 'v001', 40, labels=[(3, 5, 14), (99, 20, 29), (31, 35, 39)])
+    _write_raw(tmp_path, 'v002', 10, labels=[(1, 50, 60)])
+    report = ConversionReport()
+    annos = {a['frame_dir']: a for a in convert_raw_folder(str(tmp_path), report)}
+    assert sorted(annos) == ['v001_0', 'v001_1', 'v001_2']  # 0-based, as the challenge's ids (0054_0)
+    assert annos['v001_0']['label'] == 2 and annos['v001_1']['label'] == 31 and annos['v001_2']['label'] == 30
+    clip = annos['v001_0']
+    assert clip['total_frames'] == 10 and clip['keypoint'].shape == (1, 10, 22, 2)
+    np.testing.assert_array_equal(clip['keypoint'][0, :, 0, 0], np.arange(5, 15))  # frames 5..14 inclusive
+    assert clip['img_shape'] == (1080, 1920)
+    assert report.skipped and 'outside the skeleton csv frames' in report.summary()
+
+
+def test_unlabelled_test_folder_gives_one_clip_per_video(tmp_path):
+    _write_raw(tmp_path, 'v9', 12)
+    (a,) = convert_raw_folder(str(tmp_path))
+    assert a['frame_dir'] == 'v9' and 'label' not in a and a['total_frames'] == 12
+
+
+def test_imigue_label_ids():
+    assert imigue_label(1) == 0 and imigue_label(31) == 30 and imigue_label(99) == 31
+    with pytest.raises(ValueError, match='outside'):
+        imigue_label(0)
+
+
+def test_challenge_arrays_like_the_winning_teams_input(tmp_path):
+    data = np.random.default_rng(1).uniform(0, 1, (3, 3, 90, 22, 1)).astype(np.float32)
+    np.save(tmp_path / 'train_data.npy', data)
+    with open(tmp_path / 'train_label.pkl', 'wb') as f:
+        pickle.dump((['a', 'b', 'c'], [0, 5, 31]), f)
+    annos = convert_challenge_arrays(str(tmp_path / 'train_data.npy'), str(tmp_path / 'train_label.pkl'))
+    assert [a['label'] for a in annos] == [0, 5, 31]
+    np.testing.assert_array_equal(annos[1]['keypoint'][0, 7, 3], data[1, :2, 7, 3, 0])
+    np.testing.assert_array_equal(annos[1]['keypoint_score'][0, 7], data[1, 2, 7, :, 0])
+
+
+def test_convert_tool_writes_splits_and_refuses_to_overwrite(tmp_path, capsys):
+    import subprocess
+    import sys
+    raw = tmp_path / 'raw'
+    raw.mkdir()
+    _write_raw(raw, 'v001', 30, labels=[(3, 0, 9), (4, 10, 29)])
+    out = tmp_path / 'ann.pkl'
+    cmd = [sys.executable, os.path.join(REPO, 'tools', 'convert_miga.py'), '--split', f'train={raw}', '--out', str(out)]
+    res = subprocess.run(cmd, capture_output=True, text=True)
+    assert res.returncode == 0 and 'train: wrote 2 clips, 30 frames; skipped nothing' in res.stdout
+    data = safe_load_pickle(out)
+    assert data['split'] == {'train': ['v001_0', 'v001_1']} and len(data['label_names']) == 32
+    res = subprocess.run(cmd, capture_output=True, text=True)
+    assert res.returncode == 2 and 'exists; pass --overwrite' in res.stderr

@@ -1,0 +1,149 @@
+"""tools/demo.py: video -> MediaPipe pose -> heatmaps -> recognizers -> fused top-5.
+
+The recognizers are built in this test from mmaction2 components (a small ResNet3dSlowOnly + I3DHead, one
+joint-heatmap and one limb-heatmap config) with **random initial weights** saved as mmengine-style
+checkpoints: the scores are meaningless, the test checks the code path and the fusion against mmaction2's
+own ``inference_recognizer``."""
+import os
+import re
+
+import numpy as np
+import pytest
+
+from mg_posec3d.pose.recognize import fuse_scores, load_label_names, to_probabilities, top_k
+
+VIDEO = os.path.join(os.path.dirname(__file__), '..', 'data', 'videos', 'basketball_426x240.mp4')
+CONFIG = '''
+left_kp = [2, 3, 4, 8, 10, 12, 13, 14, 15, 16]
+right_kp = [5, 6, 7, 9, 11, 17, 18, 19, 20, 21]
+model = dict(
+    type='Recognizer3D',
+    backbone=dict(type='ResNet3dSlowOnly', depth=50, pretrained=None, in_channels={channels}, base_channels=8,
+                  num_stages=3, out_indices=(2,), stage_blocks=(1, 1, 1), conv1_stride_s=1, pool1_stride_s=1,
+                  inflate=(0, 1, 1), spatial_strides=(2, 2, 2), temporal_strides=(1, 1, 2),
+                  dilations=(1, 1, 1)),
+    cls_head=dict(type='I3DHead', in_channels=128, num_classes=5, dropout_ratio=0.5, average_clips='prob'),
+    data_preprocessor=dict(type='ActionDataPreprocessor', format_shape='NCTHW'))
+test_pipeline = [
+    dict(type='UniformSampleFrames', clip_len=8, num_clips=2, test_mode=True),
+    dict(type='PoseDecode'),
+    dict(type='PoseCompact', hw_ratio=1., allow_imgpad=True),
+    dict(type='Resize', scale=(32, 32), keep_ratio=False),
+    dict(type='GeneratePoseTarget', sigma=0.6, use_score=True, with_kp={kp}, with_limb={limb},
+         skeletons={skeletons}, double=True, left_kp=left_kp, right_kp=right_kp),
+    dict(type='FormatShape', input_format='NCTHW_Heatmap'),
+    dict(type='PackActionInputs')]
+'''
+CLASSES = ['fold arms', 'touch nose', 'scratch head', 'rub hands', 'shake legs']
+
+
+@pytest.fixture(scope='module', autouse=True)
+def one_torch_thread():
+    """One torch thread: on the shared 2-core machine, 2 contended threads run ~10x slower."""
+    import torch
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope='module')
+def models(tmp_path_factory):
+    import torch
+    from mmaction.apis import init_recognizer
+
+    from mg_posec3d.layouts import MIGA22
+
+    root = tmp_path_factory.mktemp('demo_models')
+    out = []
+    for name, kp, limb, ch in (('joint', True, False, 22), ('limb', False, True, 21)):
+        cfg = root / f'{name}.py'
+        cfg.write_text(CONFIG.format(channels=ch, kp=kp, limb=limb, skeletons=[list(x) for x in MIGA22.limbs]))
+        torch.manual_seed(len(out))
+        model = init_recognizer(str(cfg), None, device='cpu')   # random initial weights
+        ckpt = root / f'{name}.pth'
+        torch.save({'state_dict': model.state_dict(), 'meta': {'dataset_meta': {'classes': CLASSES}}}, ckpt)
+        out += [str(cfg), str(ckpt)]
+    return out
+
+
+@pytest.fixture(scope='module')
+def record():
+    pytest.importorskip('mediapipe')
+    from mg_posec3d.pose.backends import MediaPipeBackend
+    from mg_posec3d.pose.runner import extract_video
+    from mg_posec3d.pose.video import InputItem
+
+    backend = MediaPipeBackend()
+    try:
+        return extract_video(InputItem('bb', VIDEO, 'video'), backend, 1, 16, show_progress=False)
+    finally:
+        backend.close()
+
+
+def test_label_names_and_fusion(tmp_path):
+    p = tmp_path / 'names.txt'
+    p.write_text('1 touch nose\n0 fold arms\n')
+    assert load_label_names(str(p)) == ['fold arms', 'touch nose']
+    p.write_text('small\nmedium cube\n')
+    assert load_label_names(str(p)) == ['small', 'medium cube']
+    p.write_text('0 a\n2 b\n')
+    with pytest.raises(ValueError, match='ids must be 0..1'):
+        load_label_names(str(p))
+    # hand-checked fusion: mean of probabilities, weighted mean, logits through softmax
+    assert np.allclose(fuse_scores([np.array([0.2, 0.8]), np.array([0.6, 0.4])]), [0.4, 0.6])
+    assert np.allclose(fuse_scores([np.array([0.2, 0.8]), np.array([0.6, 0.4])], [3, 1]), [0.3, 0.7])
+    assert np.allclose(to_probabilities(np.array([0.0, np.log(3)])), [0.25, 0.75])
+    with pytest.raises(ValueError, match='number of classes'):
+        fuse_scores([np.ones(2) / 2, np.ones(3) / 3])
+    assert top_k(np.array([0.1, 0.5, 0.4]), ['a', 'b', 'c'], 2) == [(1, 'b', 0.5), (2, 'c', 0.4)]
+
+
+def test_recognize_matches_mmaction_inference(models, record):
+    from mmaction.apis import inference_recognizer
+
+    from mg_posec3d.pose.recognize import load_model, recognize, skeleton_annotation
+
+    loaded = [load_model(models[0], models[1]), load_model(models[2], models[3])]
+    assert loaded[0].class_names == CLASSES   # from the checkpoint's dataset metainfo
+    res = recognize(record, loaded)
+    ann = skeleton_annotation(record)
+    ref = [inference_recognizer(m.model, dict(ann)).pred_score.numpy() for m in loaded]
+    for got, want in zip(res.per_model, ref):
+        assert np.allclose(got, want, atol=1e-6) and want.sum() == pytest.approx(1, abs=1e-5)
+    assert np.allclose(res.fused, (ref[0] + ref[1]) / 2, atol=1e-6)
+    assert [n for _, n, _ in res.top(5)] == [CLASSES[i] for i in np.argsort(-res.fused, kind='stable')]
+
+
+def test_demo_cli(models, record, tmp_path, capsys):
+    from tools.demo import main
+
+    names = tmp_path / 'labels.txt'
+    names.write_text('\n'.join(f'{i} label_{i}' for i in range(5)) + '\n')
+    out_video = str(tmp_path / 'demo.mp4')
+    rc = main([VIDEO, *models, '--max-frames', '16', '--label-names', str(names), '--out-video', out_video,
+               '--no-progress'])
+    assert rc == 0
+    text = capsys.readouterr().out
+    assert 'fused top-5:' in text and f'wrote {out_video} (16 frames)' in text
+    rows = re.findall(r'^\s+(\d)\. (label_\d) \(class (\d)\): ([0-9.]+)$', text, re.M)
+    assert [int(r[0]) for r in rows] == [1, 2, 3, 4, 5]
+    probs = [float(r[3]) for r in rows]
+    assert probs == sorted(probs, reverse=True) and sum(probs) == pytest.approx(1, abs=1e-3)
+    assert all(r[1] == f'label_{r[2]}' for r in rows)
+    # the same numbers as the API on the same (deterministic) pose
+    from mg_posec3d.pose.recognize import load_model, recognize
+    res = recognize(record, [load_model(models[0], models[1]), load_model(models[2], models[3])])
+    assert np.allclose(probs, [p for _, _, p in res.top(5)], atol=1e-4)
+    import cv2
+    cap = cv2.VideoCapture(out_video)
+    assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 16
+
+
+def test_demo_cli_errors(models, capsys):
+    from tools.demo import main
+
+    assert main([VIDEO, models[0]]) == 2
+    assert 'CONFIG CHECKPOINT pairs' in capsys.readouterr().err
+    assert main([VIDEO, models[0], '/nonexistent.pth']) == 2
+    assert 'no such checkpoint' in capsys.readouterr().err
