@@ -10,8 +10,9 @@ SAMPLE = os.path.join(REPO, 'mg_posec3d', 'data', 'rtg_sample', 'rtg_miga22.pkl'
 SAMPLE_EMB = os.path.join(REPO, 'mg_posec3d', 'data', 'rtg_sample', 'rtg_glove50.npy')
 PYTHON = sys.executable
 
-import mg_posec3d  # noqa: E402,F401  (applies the compat fixes, registers modules)
 from mmaction.utils import register_all_modules  # noqa: E402
+
+import mg_posec3d  # noqa: E402,F401  (applies the compat fixes, registers modules)
 
 register_all_modules(init_default_scope=True)  # configs build in mmaction's scope, as in the Runner
 
