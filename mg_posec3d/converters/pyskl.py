@@ -52,7 +52,7 @@ def remap_dataset(data: dict, source: str | SourceLayout, dtype=np.float32,
         try:
             annos.append(remap_annotation(ann, src, dtype))
         except (KeyError, ValueError) as e:
-            report.skip(name, f'{type(e).__name__}: {e}'.split(':')[0] + ' ' + str(e)[:80])
+            report.skip(name, str(e)[:120])
             continue
         report.clips += 1
         report.frames += int(ann['keypoint'].shape[1])

@@ -96,3 +96,22 @@ def test_convert_tool_writes_splits_and_refuses_to_overwrite(tmp_path, capsys):
     assert data['split'] == {'train': ['v001_0', 'v001_1']} and len(data['label_names']) == 32
     res = subprocess.run(cmd, capture_output=True, text=True)
     assert res.returncode == 2 and 'exists; pass --overwrite' in res.stderr
+
+
+def test_convert_pose_tool_on_real_clips_reports_and_skips(tmp_path):
+    import subprocess
+    import sys
+    src = safe_load_pickle(os.path.join(DATA, 'rtg_original_subset.pkl'))
+    src['annotations'][1] = dict(src['annotations'][1], keypoint=src['annotations'][1]['keypoint'][..., :40, :])
+    bad = tmp_path / 'in.pkl'
+    bad.write_bytes(pickle.dumps(src))
+    out = tmp_path / 'out.pkl'
+    res = subprocess.run([sys.executable, os.path.join(REPO, 'tools', 'convert_pose.py'), str(bad), '--source',
+                          'reach_to_grasp50', '--out', str(out), '--float16'], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert 'wrote 11 clips' in res.stdout and 'skipped 1 x' in res.stdout and 'reach_to_grasp50' in res.stdout
+    data = safe_load_pickle(out)
+    sample = {a['frame_dir']: a for a in safe_load_pickle(SAMPLE)['annotations']}
+    for a in data['annotations']:
+        np.testing.assert_array_equal(a['keypoint'], sample[a['frame_dir']]['keypoint'])
+    assert src['annotations'][1]['frame_dir'] not in data['split']['P1']
