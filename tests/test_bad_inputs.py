@@ -308,6 +308,81 @@ def _(tmp, capsys):
     return out, r'wrote 0 clips.*skipped 1 x unreadable skeleton csv .*row 1 has 4 values, expected 106'
 
 
+def _extract(tmp, kind, capsys, *extra):
+    code = _load_tool('extract_pose').main([os.path.join(tmp, kind), '--out', os.path.join(tmp, 'o.pkl'),
+                                            '--no-progress', *extra])
+    out = capsys.readouterr()
+    assert code != 0 and not os.path.exists(os.path.join(tmp, 'o.pkl'))
+    return out.out + out.err
+
+
+# ---- pose extraction and importers (tools/extract_pose.py) ----
+@case('empty OpenPose JSON')
+def _(tmp, capsys):
+    os.makedirs(os.path.join(tmp, 'json'))
+    open(os.path.join(tmp, 'json', 'a_000000000000_keypoints.json'), 'w').write('{"version": 1.3, "people": []}')
+    out = _extract(tmp, 'json', capsys, '--img-shape', '1080', '1920')
+    return out, r'skipped json: .*json: no person found in any of 1 sampled frames'
+
+
+@case('corrupt mp4')
+def _(tmp, capsys):
+    os.makedirs(os.path.join(tmp, 'vids'))
+    data = open(os.path.join(REPO, 'tests', 'data', 'videos', 'basketball_426x240.mp4'), 'rb').read(3000)
+    open(os.path.join(tmp, 'vids', 'broken.mp4'), 'wb').write(data)
+    out = _extract(tmp, 'vids', capsys)
+    return out, r'skipped broken: .*broken\.mp4: cannot open the video \(not a video file or unsupported codec\)'
+
+
+@case('unreadable xlsx')
+def _(tmp, capsys):
+    os.makedirs(os.path.join(tmp, 'xlsx'))
+    open(os.path.join(tmp, 'xlsx', 'v1_openpose.xlsx'), 'w').write('not a spreadsheet')
+    out = _extract(tmp, 'xlsx', capsys)
+    return out, r'skipped v1: .*v1_openpose\.xlsx: not a readable xlsx file: BadZipFile'
+
+
+# ---- ensembles and submissions (tools/test.py --ensemble) ----
+def _dumps(tmp, ids_a, ids_b, labels=True):
+    from mg_posec3d.fileio import save_scores
+    paths = []
+    for name, ids in (('joint', ids_a), ('limb', ids_b)):
+        scores = np.full((len(ids), 3), 1 / 3, np.float32)
+        paths.append(save_scores(os.path.join(tmp, f'{name}.npz'), ids, scores,
+                                 [0] * len(ids) if labels else None))
+    return paths
+
+
+@case('ensemble dumps with different ids')
+def _(tmp, capsys):
+    a, b = _dumps(tmp, ['x1', 'x2', 'x3'], ['x1', 'x2', 'y9'])
+    err = _cli('test', ['--ensemble', a, b, '--work-dir', os.path.join(tmp, 'w')], capsys)
+    return err, r'x3(.|\n)*y9'
+
+
+def _submission(tmp, capsys, ids, *extra):
+    ann = _ann_file(tmp, [_clip(i) for i in ('v1_0', 'v1_1', 'v2_0')], split={'test': ['v1_0', 'v1_1', 'v2_0']})
+    a, b = _dumps(tmp, ids, ids, labels=False)
+    return _cli('test', ['--ensemble', a, b, '--submission', 'miga2023', '--ann-file', ann, '--split', 'test',
+                         '--out', os.path.join(tmp, 'sub'), '--work-dir', os.path.join(tmp, 'w'), *extra], capsys)
+
+
+@case('submission with a missing id')
+def _(tmp, capsys):
+    err = _submission(tmp, capsys, ['v1_0', 'v1_1'])
+    assert not os.path.exists(os.path.join(tmp, 'sub', 'Submission.zip'))
+    return err, r'v2_0'
+
+
+@case('existing submission')
+def _(tmp, capsys):
+    os.makedirs(os.path.join(tmp, 'sub'))
+    open(os.path.join(tmp, 'sub', 'Submission.zip'), 'w').write('mine')
+    err = _submission(tmp, capsys, ['v1_0', 'v1_1', 'v2_0'])
+    assert open(os.path.join(tmp, 'sub', 'Submission.zip')).read() == 'mine'
+    return err, r'Submission\.zip.*--overwrite'
+
+
 def _load_tool(name):
     import importlib.util
     spec = importlib.util.spec_from_file_location(name, os.path.join(REPO, 'tools', f'{name}.py'))
