@@ -132,6 +132,9 @@ def test_checkpoint(config: str | Config, checkpoint: str, work_dir: str | None 
     evaluators = cfg.test_evaluator if isinstance(cfg.test_evaluator, list) else [cfg.test_evaluator]
     if osp.isfile(ds.ann_file) and not annotations_have_labels(ds.ann_file, ds.get('split')):
         evaluators = [e for e in evaluators if e.get('type') != 'AccMetric']
+    # two-stream models: per-pathway dumps next to the fused one (X_rgb.npz, X_pose.npz)
+    evaluators = [dict(e, out_file=dump) if e.get('type') == 'PathwayScoreMetric' and not e.get('out_file') else e
+                  for e in evaluators]
     cfg.test_evaluator = [e for e in evaluators if e.get('type') != 'ScoreDumpMetric'] + [
         dict(type='ScoreDumpMetric', out_file=dump)]
     if trust_checkpoint:

@@ -1,0 +1,92 @@
+"""Pair a skeleton annotation file with a folder of RGB clips (videos or frame folders) by clip id.
+
+  python tools/pair_rgb.py ANN.pkl VIDEO_DIR --out ANN_rgb.pkl [--check decode|count|exists]
+      [--backend auto|decord|pyav|opencv] [--match auto|clip|video] [--frame-tolerance N]
+      [--report REPORT.json] [--overwrite]
+
+Each clip ``frame_dir`` is matched with ``VIDEO_DIR/**/<frame_dir>.<video ext>`` or a frame folder
+``VIDEO_DIR/**/<frame_dir>/``; failing that, with the long video named by its ``video`` field at its
+``frame_inds`` (clips cut by ``tools/extract_pose.py --label-csv``). Clips with no, an unreadable, or a too
+short RGB source are skipped and listed, as are sources without a clip. The output is the input file with
+the paired clips only (``rgb``, ``rgb_frame_inds``, ``rgb_total_frames`` added; splits restricted to them);
+train with ``rgb_root=VIDEO_DIR`` (configs/rgbpose_joint.py).
+"""
+import argparse
+import os
+import pickle
+import sys
+import tempfile
+
+import mg_posec3d  # noqa: F401  (upstream fixes)
+from mg_posec3d.datasets.rgb_pairing import CHECKS, MATCHES, pair_annotations
+from mg_posec3d.datasets.rgb_source import VIDEO_BACKENDS
+from mg_posec3d.fileio import UnsafePickleError, safe_load_pickle
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('ann_file', help='skeleton annotation pickle (PYSKL format)')
+    p.add_argument('video_dir', help='folder of clip videos / frame folders (searched recursively)')
+    p.add_argument('--out', required=True, help='combined annotation pickle to write')
+    p.add_argument('--check', choices=CHECKS, default='decode',
+                   help='how far each RGB source is checked: exists, count (open it, read its frame count) or '
+                        'decode (also decode the first and last frame each clip needs; default)')
+    p.add_argument('--backend', choices=('auto',) + VIDEO_BACKENDS, default='auto',
+                   help='video reader (default auto: decord, then PyAV, then OpenCV)')
+    p.add_argument('--match', choices=MATCHES, default='auto',
+                   help='auto: by clip id, else by the video field at frame_inds (default); clip or video: only '
+                        'that way (video: skeletons cut from long videos that sit next to clip videos)')
+    p.add_argument('--frame-tolerance', type=int, default=0,
+                   help='extra frames a clip video may have beyond its skeleton (default 0)')
+    p.add_argument('--report', help='write the full report (every clip and source left out) as JSON')
+    p.add_argument('--overwrite', action='store_true', help='replace an existing --out file')
+    return p.parse_args(argv)
+
+
+def write_pickle(obj, path: str) -> None:
+    """Write atomically: ``path`` is either untouched or the complete new file."""
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, suffix='.tmp')
+    try:
+        with os.fdopen(fd, 'wb') as f:
+            pickle.dump(obj, f, protocol=4)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    if os.path.exists(args.out) and not args.overwrite:
+        print(f'error: {args.out} exists; pass --overwrite to replace it', file=sys.stderr)
+        return 2
+    if os.path.abspath(args.out) == os.path.abspath(args.ann_file):
+        print('error: --out must differ from the input annotation file', file=sys.stderr)
+        return 2
+    if args.frame_tolerance < 0:
+        print('error: --frame-tolerance must be >= 0', file=sys.stderr)
+        return 2
+    try:
+        data = safe_load_pickle(args.ann_file)
+        combined, report = pair_annotations(data, args.video_dir, backend=args.backend, check=args.check,
+                                            frame_tolerance=args.frame_tolerance, match=args.match,
+                                            log=lambda s: print(s, file=sys.stderr))
+    except (FileNotFoundError, ValueError, UnsafePickleError, KeyError) as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 2
+    print(report.summary())
+    if args.report:
+        report.to_json(args.report)
+        print(f'report: {args.report}')
+    if not report.paired:
+        print(f'error: no clip could be paired; nothing written to {args.out}', file=sys.stderr)
+        return 1
+    write_pickle(combined, args.out)
+    print(f'wrote {args.out}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
