@@ -12,7 +12,6 @@ from mmaction.structures import ActionDataSample
 from mmengine.config import Config
 from mmengine.runner.checkpoint import load_checkpoint
 
-from mg_posec3d.datasets.transforms.heatmap import flip_limbs
 from mg_posec3d.fileio import load_scores
 from mg_posec3d.layouts import get_layout
 from mg_posec3d.models.rgbpose_head import PathwayScoreMetric, RGBPoseSemanticHead
@@ -187,7 +186,7 @@ def test_rgb_configs_match_the_layout_and_build(path):
                 limbs = bool(t.get('with_limb'))
                 if limbs:
                     assert [list(x) for x in t['skeletons']] == [list(x) for x in layout.limbs]
-                    left, right = flip_limbs(layout)
+                    left, right = layout.limb_flip()
                     assert list(t['left_limb']) == list(left) and list(t['right_limb']) == list(right)
             if t['type'] == 'PackActionInputs':
                 assert 'label_embedding' in t['algorithm_keys'] and 'frame_dir' in t['meta_keys']
