@@ -40,7 +40,8 @@ def main() -> int:
         for split in ('val', 'test'):
             dumps[stream, split] = f'{OUT}/scores/{stream}_{split}.npz'
             run('tools/test.py', f'configs/demo/{stream}.py', checkpoint(stream), '--work-dir', f'{OUT}/test_{stream}',
-                '--dump', dumps[stream, split], '--cfg-options', f'test_dataloader.dataset.split={split}')
+                '--dump', dumps[stream, split], '--cfg-options', f'test_dataloader.dataset.split={split}',
+                'log_level=WARNING')  # metrics are printed by test.py; skip the runner's config dump
     run('tools/test.py', '--ensemble', dumps['joint', 'val'], dumps['limb', 'val'], '--search-weights',
         '--work-dir', f'{OUT}/ensemble_val')
     run('tools/test.py', '--ensemble', dumps['joint', 'test'], dumps['limb', 'test'], '--weights-file',

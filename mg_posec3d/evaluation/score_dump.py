@@ -40,6 +40,7 @@ class ScoreDumpMetric(BaseMetric):
 
     def compute_metrics(self, results: list) -> dict:
         ids = [r[0] for r in results]
+        names = self.class_names or (self.dataset_meta or {}).get('classes')  # the test set's label_names
         save_scores(self.out_file, ids, np.stack([r[1] for r in results]), np.array([r[2] for r in results]),
-                    self.class_names)
+                    names)
         return {}
