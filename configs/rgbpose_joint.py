@@ -50,7 +50,7 @@ model = dict(
 
 pack = dict(type='PackActionInputs', collect_keys=('imgs', 'heatmap_imgs'), algorithm_keys=('label_embedding', ),
             meta_keys=('frame_dir', 'img_shape'))
-heatmap = dict(type='GeneratePoseTarget', sigma=0.7, use_score=True, with_kp=True, with_limb=False,
+heatmap = dict(type='FastGeneratePoseTarget', sigma=0.7, use_score=True, with_kp=True, with_limb=False,
                scaling=0.25)  # heatmaps at 1/4 of the RGB resolution: 224 -> 56
 train_pipeline = [
     dict(type='MMUniformSampleFrames', clip_len=clip_lens, num_clips=1),

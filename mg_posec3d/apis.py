@@ -111,11 +111,12 @@ def check_checkpoint(checkpoint: str, cfg: Config) -> None:
 
 def test_checkpoint(config: str | Config, checkpoint: str, work_dir: str | None = None,
                     cfg_options: dict | None = None, dump: str | None = None, trust_checkpoint: bool = False,
-                    launcher: str = 'none') -> tuple[str, dict]:
+                    launcher: str = 'none', precision: str = 'fp32') -> tuple[str, dict]:
     """Test ``checkpoint`` on the config's test split; write per-sample scores; return (dump path, metrics).
 
     Accuracy metrics are computed (and logged) when the split is labelled; unlabelled test splits (e.g.
     MiGA test sets) only get the score dump, for ``tools/test.py --ensemble`` and submission files.
+    ``precision='bf16'``: CPU/GPU bf16 autocast + channels-last for the 3D CNN (see models/precision.py).
     """
     from mmengine.runner import Runner
 
@@ -140,6 +141,9 @@ def test_checkpoint(config: str | Config, checkpoint: str, work_dir: str | None 
     if trust_checkpoint:
         os.environ['TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD'] = '1'
     runner = Runner.from_cfg(cfg)
+    if precision != 'fp32':
+        from .models.precision import set_precision
+        set_precision(runner.model, precision)
     metrics = runner.test()
     runner.logger.info(f'score dump: {dump}')
     return dump, metrics

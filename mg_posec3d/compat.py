@@ -178,6 +178,7 @@ def fix_torchvision_topilimage() -> bool:
     tv = types.ModuleType('torchvision')
     tv.__path__ = []
     tv.__mg_posec3d_stub__ = True
+    tv.__version__ = '0.0.0+mgposec3dstub'  # mmengine's environment report reads it
     tr = types.ModuleType('torchvision.transforms')
     tr.ToPILImage = ToPILImage
     tv.transforms = tr

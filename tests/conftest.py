@@ -34,3 +34,15 @@ def subset_of_sample(path, per_split: dict) -> str:
 def small_sample(tmp_path):
     return subset_of_sample(tmp_path / 'small.pkl', {'train': ('train', 48), 'val': ('val', 12),
                                                      'test': ('test', 8)})
+
+
+@pytest.fixture(autouse=True)
+def _mmaction_scope():
+    """mmpose's own APIs (used as oracles in tests/pose) switch mmengine's global default scope; give every
+    test mmaction's, as the Runner does."""
+    from mmengine.registry import DefaultScope, init_default_scope
+
+    yield
+    current = DefaultScope.get_current_instance()
+    if current is None or current.scope_name != 'mmaction':
+        init_default_scope('mmaction')

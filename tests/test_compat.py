@@ -49,10 +49,17 @@ def test_weights_only_still_refuses_code(tmp_path):
 
 
 def test_mmpose_fixes_only_when_asked():
-    import importlib.util
+    """A plain ``import mg_posec3d`` must not fake torchvision; ``apply_mmpose`` makes mmpose importable."""
+    import subprocess
+    import sys
 
-    if importlib.util.find_spec('torchvision') is None:
-        assert 'fix_torchvision_topilimage' not in compat.APPLIED
+    code = ('import importlib.util, sys, mg_posec3d; from mg_posec3d import compat; '
+            'assert "torchvision" not in sys.modules; compat.apply_mmpose(); '
+            'from torchvision.transforms import ToPILImage; import mmpose.models; '
+            'from mmengine.utils.dl_utils import collect_env; collect_env(); print(compat.APPLIED)')
+    res = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert 'fix_torchvision_topilimage' in res.stdout and 'fix_mmpose_transformer_heads' in res.stdout
 
 
 def test_history_buffer_pickles_without_function_references(tmp_path):

@@ -27,9 +27,9 @@ def test_config_builds_and_matches_its_layout(path):
     layout = get_layout(cfg.train_dataloader.dataset.layout)
     limbs = None
     for key, t in _pose_targets(cfg):
-        if t['type'] in ('Flip', 'GeneratePoseTarget') and 'left_kp' in t:
+        if t['type'] in ('Flip', 'FastGeneratePoseTarget') and 'left_kp' in t:
             assert list(t['left_kp']) == list(layout.left) and list(t['right_kp']) == list(layout.right), key
-        if t['type'] == 'GeneratePoseTarget':
+        if t['type'] == 'FastGeneratePoseTarget':
             if t.get('with_limb'):
                 assert [list(x) for x in t['skeletons']] == [list(x) for x in layout.limbs], key
                 if t.get('double'):  # the flipped view must swap limb channels of this layout
@@ -60,5 +60,5 @@ def test_paper_settings_of_the_main_configs():
     assert cfg.model.cls_head.loss_emb_weight == 20 and cfg.model.cls_head.embedding_dim == 300
     sample = cfg.test_dataloader.dataset.pipeline[0]
     assert sample['num_clips'] == 10 and cfg.model.cls_head.average_clips == 'prob'
-    heat = [t for t in cfg.test_dataloader.dataset.pipeline if t['type'] == 'GeneratePoseTarget'][0]
+    heat = [t for t in cfg.test_dataloader.dataset.pipeline if t['type'] == 'FastGeneratePoseTarget'][0]
     assert heat['double'] and heat['sigma'] == 0.6 and heat['use_score']

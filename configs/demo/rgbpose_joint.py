@@ -16,7 +16,7 @@ model = dict(
     # RGB: 8 * 2^3 * 4 = 256 channels, pose: 4 * 2^2 * 4 = 64; 3 fixture classes, 50-d label vectors
     cls_head=dict(in_channels=[256, 64], num_classes=3, embedding_dim=50, topk=(1, 2)))
 
-heatmap = dict(type='GeneratePoseTarget', sigma=0.7, use_score=True, with_kp=True, with_limb=False, scaling=0.25)
+heatmap = dict(type='FastGeneratePoseTarget', sigma=0.7, use_score=True, with_kp=True, with_limb=False, scaling=0.25)
 train_pipeline = [
     dict(type='MMUniformSampleFrames', clip_len=clip_lens, num_clips=1),
     dict(type='RGBPoseDecode'),

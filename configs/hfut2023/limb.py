@@ -7,9 +7,9 @@ model = dict(backbone=dict(in_channels=22))  # 22 limbs in their list
 left_limb = [1, 3, 5, 7, 9, 11, 13, 15, 17, 19]
 right_limb = [2, 4, 6, 8, 10, 12, 14, 16, 18, 20]
 _limbs = dict(with_kp=False, with_limb=True, skeletons=skeletons, left_limb=left_limb, right_limb=right_limb)
-train_pipeline = [dict(t, **_limbs) if t['type'] == 'GeneratePoseTarget' else t for t in _base_.train_pipeline]
-val_pipeline = [dict(t, **_limbs) if t['type'] == 'GeneratePoseTarget' else t for t in _base_.val_pipeline]
-test_pipeline = [dict(t, **_limbs) if t['type'] == 'GeneratePoseTarget' else t for t in _base_.test_pipeline]
+train_pipeline = [dict(t, **_limbs) if t['type'] == 'FastGeneratePoseTarget' else t for t in _base_.train_pipeline]
+val_pipeline = [dict(t, **_limbs) if t['type'] == 'FastGeneratePoseTarget' else t for t in _base_.val_pipeline]
+test_pipeline = [dict(t, **_limbs) if t['type'] == 'FastGeneratePoseTarget' else t for t in _base_.test_pipeline]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
 test_dataloader = dict(dataset=dict(pipeline=test_pipeline))

@@ -13,7 +13,7 @@ right_limb = [2, 5, 6, 10, 11, 12, 16, 17, 21, 22, 23]
 model = dict(backbone=dict(in_channels=25), cls_head=dict(num_classes=17))
 _flip = dict(left_kp=left_kp, right_kp=right_kp)
 train_pipeline = [dict(t, **_flip) if t['type'] == 'Flip' else t for t in _base_.train_pipeline]
-test_pipeline = [dict(t, **_flip) if t['type'] == 'GeneratePoseTarget' else t for t in _base_.test_pipeline]
+test_pipeline = [dict(t, **_flip) if t['type'] == 'FastGeneratePoseTarget' else t for t in _base_.test_pipeline]
 dataset = dict(ann_file='data/smg/smg_body25.pkl', layout='body25', num_classes=17,
                label_embeddings='data/smg/smg_glove300.npy')
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline, **dataset))

@@ -17,7 +17,7 @@ def _transform(cfg_name: str, split: str, type_: str, **override):
 
 
 def test_generate_pose_target_gaussian_mass():
-    gen = _transform('joint.py', 'train', 'GeneratePoseTarget', sigma=1)
+    gen = _transform('joint.py', 'train', 'FastGeneratePoseTarget', sigma=1)
     kp = np.tile(np.array([[24, 24], [40, 40], [24, 40]], np.float32), (1, 8, 1, 1))
     results = dict(keypoint=kp, keypoint_score=np.ones((1, 8, 3), np.float32), img_shape=(64, 64))
     out = gen(results)['imgs']

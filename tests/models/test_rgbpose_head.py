@@ -182,7 +182,7 @@ def test_rgb_configs_match_the_layout_and_build(path):
         for t in cfg[key].dataset.pipeline:
             if 'left_kp' in t:
                 assert list(t['left_kp']) == list(layout.left) and list(t['right_kp']) == list(layout.right)
-            if t['type'] == 'GeneratePoseTarget':
+            if t['type'] == 'FastGeneratePoseTarget':
                 limbs = bool(t.get('with_limb'))
                 if limbs:
                     assert [list(x) for x in t['skeletons']] == [list(x) for x in layout.limbs]

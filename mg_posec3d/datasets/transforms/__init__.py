@@ -1,1 +1,2 @@
 """Data transforms (registered into mmaction2)."""
+from .heatmap import FastGeneratePoseTarget, PackPoseForHeatmap  # noqa: F401

@@ -1,0 +1,630 @@
+"""Side-by-side speed benchmark: heatmap rendering, model forward / train step, test-time cost.
+
+  python tools/benchmark.py                    # CPU: sections a, b, c; markdown table on stdout
+  python tools/benchmark.py --quick --json out.json
+  python tools/benchmark.py --device cuda      # adds GPU rendering + training with real loading (d)
+  python tools/benchmark.py --agreement        # bf16 vs fp32 top-1 agreement of a briefly trained model
+
+Sections (each measured side by side in one run; ratios are what to compare on a shared machine):
+  a  pose pipeline per clip on real clips (bundled sample), mmaction2 ``GeneratePoseTarget`` vs
+     ``FastGeneratePoseTarget`` (and ``PackPoseForHeatmap``, which renders on the model's device), joint and
+     limb, 48x56x56 (train pipeline) and 48x64x64 (val pipeline); torch pinned to 1 thread; CPU time of
+     this thread, best of ``--repeats`` per clip (robust to other processes on the machine).
+  b  SlowOnly-R50 pose model (PoseC3D config) forward and train step, fp32 vs bf16 (+ channels-last-3d).
+  c  test-time cost per sample: ``--test-clips`` clips x flip at 48x64x64, pipeline + model.
+  d  (``--device cuda``) the same on the GPU, on-device rendering, and training throughput with real
+     loading (DataLoader workers running each pipeline) vs synthetic input.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import math
+import os
+import random
+import sys
+import time
+
+import numpy as np
+import torch
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SAMPLE = os.path.join(REPO, 'mg_posec3d', 'data', 'rtg_sample', 'rtg_miga22.pkl')
+
+# PoseC3D SlowOnly-R50 pose backbone, as in mmaction2's posec3d configs (and configs/_base_/models)
+BACKBONE = dict(type='ResNet3dSlowOnly', depth=50, pretrained=None, in_channels=22, base_channels=32,
+                num_stages=3, out_indices=(2, ), stage_blocks=(4, 6, 3), conv1_stride_s=1, pool1_stride_s=1,
+                inflate=(0, 1, 1), spatial_strides=(2, 2, 2), temporal_strides=(1, 1, 2), dilations=(1, 1, 1))
+HEAD_CHANNELS = 512
+
+
+# ---------------------------------------------------------------------------------------------------------
+# pipelines
+# ---------------------------------------------------------------------------------------------------------
+def render_args(kind: str, double: bool = False) -> dict:
+    """GeneratePoseTarget arguments for miga22 joints or limbs (sigma 0.6, scores used)."""
+    from mg_posec3d.layouts import MIGA22
+
+    args = dict(sigma=0.6, use_score=True, double=double, left_kp=MIGA22.left, right_kp=MIGA22.right)
+    if kind == 'joint':
+        return dict(args, with_kp=True, with_limb=False)
+    left_limb, right_limb = MIGA22.limb_flip()
+    return dict(args, with_kp=False, with_limb=True, skeletons=MIGA22.limbs, left_limb=left_limb,
+                right_limb=right_limb)
+
+
+def pipeline(renderer: str, kind: str, size: int, clip_len: int, num_clips: int = 1,
+             double: bool = False) -> list:
+    """The PoseC3D pipeline with renderer 'mmaction2' | 'fast' | 'pack' (keypoints only). size 56: train
+    pipeline (random crop, flip); otherwise the val/test pipeline resized to size x size."""
+    from mmaction.datasets.transforms import (
+        Flip,
+        FormatShape,
+        GeneratePoseTarget,
+        PackActionInputs,
+        PoseCompact,
+        PoseDecode,
+        RandomResizedCrop,
+        Resize,
+        UniformSampleFrames,
+    )
+    from mmengine.dataset import Compose
+
+    from mg_posec3d.datasets.transforms.heatmap import FastGeneratePoseTarget, PackPoseForHeatmap
+    from mg_posec3d.layouts import MIGA22
+
+    gen = {'mmaction2': GeneratePoseTarget, 'fast': FastGeneratePoseTarget,
+           'pack': PackPoseForHeatmap}[renderer](**render_args(kind, double))
+    if size == 56:
+        steps = [UniformSampleFrames(clip_len=clip_len), PoseDecode(),
+                 PoseCompact(hw_ratio=1., allow_imgpad=True), Resize(scale=(-1, 64)),
+                 RandomResizedCrop(area_range=(0.56, 1.0)), Resize(scale=(56, 56), keep_ratio=False),
+                 Flip(flip_ratio=0.5, left_kp=MIGA22.left, right_kp=MIGA22.right)]
+    else:
+        steps = [UniformSampleFrames(clip_len=clip_len, num_clips=num_clips, test_mode=True), PoseDecode(),
+                 PoseCompact(hw_ratio=1., allow_imgpad=True), Resize(scale=(size, size), keep_ratio=False)]
+    meta = ('img_shape', 'heatmap_cfg') if renderer == 'pack' else ('img_shape', )
+    return Compose(steps + [gen, FormatShape(input_format='NCTHW_Heatmap'), PackActionInputs(meta_keys=meta)])
+
+
+def load_clips(n: int, split: str = 'test') -> list[dict]:
+    from mg_posec3d.fileio import safe_load_pickle
+
+    data = safe_load_pickle(SAMPLE)
+    ids = set(data['split'][split][:n])
+    out = []
+    for ann in data['annotations']:
+        if ann['frame_dir'] in ids:
+            out.append(dict(ann, start_index=0, modality='Pose'))
+    return out
+
+
+def _seed(seed: int) -> None:
+    # mmaction2's RandomResizedCrop draws its offsets from Python's random, the rest from NumPy's
+    random.seed(seed)
+    np.random.seed(seed)
+
+
+def _run(pipe, ann: dict, seed: int):
+    _seed(seed)
+    return pipe(copy.deepcopy(ann))
+
+
+def _best_cpu(fn, repeats: int) -> float:
+    """Best CPU time of this thread (s) over ``repeats`` calls."""
+    best = math.inf
+    for _ in range(repeats):
+        t = time.thread_time()
+        fn()
+        best = min(best, time.thread_time() - t)
+    return best
+
+
+def bench_renderers(clips: list[dict], size: int, clip_len: int, repeats: int) -> dict:
+    """Per clip (ms, CPU time of one thread): whole pipeline and the render step alone, per renderer."""
+    from mmaction.datasets.transforms import GeneratePoseTarget
+
+    from mg_posec3d.datasets.transforms.heatmap import FastGeneratePoseTarget, PackPoseForHeatmap
+
+    out = {}
+    for kind in ('joint', 'limb'):
+        pipes = {r: pipeline(r, kind, size, clip_len) for r in ('mmaction2', 'fast', 'pack')}
+        gens = {'mmaction2': GeneratePoseTarget(**render_args(kind)),
+                'fast': FastGeneratePoseTarget(**render_args(kind)),
+                'pack': PackPoseForHeatmap(**render_args(kind))}
+        pre = pipes['mmaction2'].transforms[:-3]
+        tot = {f'{r}_{w}': 0.0 for r in pipes for w in ('pipeline', 'render')}
+        for i, ann in enumerate(clips):
+            _seed(i)
+            state = copy.deepcopy(ann)
+            for t in pre:
+                state = t(state)
+            for r in pipes:  # interleaved, same random crop for all
+                tot[f'{r}_pipeline'] += _best_cpu(lambda p=pipes[r], a=ann, s=i: _run(p, a, s), repeats)
+                tot[f'{r}_render'] += _best_cpu(lambda g=gens[r], s=state: g(dict(s)), repeats)
+        res = {k: v / len(clips) * 1e3 for k, v in tot.items()}
+        for w in ('pipeline', 'render'):
+            res[f'speedup_{w}'] = res[f'mmaction2_{w}'] / res[f'fast_{w}']
+        res['speedup_pack_pipeline'] = res['mmaction2_pipeline'] / res['pack_pipeline']
+        out[kind] = res
+    return out
+
+
+def bench_device_render(clips: list[dict], size: int, clip_len: int, device: str, batch: int,
+                        repeats: int) -> dict:
+    """On-device rendering (``HeatmapDataPreprocessor``): ms per clip for a batch of packed clips."""
+    from mmengine.dataset import pseudo_collate
+
+    from mg_posec3d.models.heatmap_preprocessor import HeatmapDataPreprocessor
+
+    out = {}
+    for kind in ('joint', 'limb'):
+        pipe = pipeline('pack', kind, size, clip_len)
+        samples = [_run(pipe, clips[i % len(clips)], i) for i in range(batch)]
+        pre = HeatmapDataPreprocessor().to(device)
+        data = pseudo_collate(samples)
+
+        def step(pre=pre, data=data):
+            pre(data, False)
+            if device == 'cuda':
+                torch.cuda.synchronize()
+
+        step()
+        best = math.inf
+        for _ in range(repeats):
+            t = time.perf_counter()
+            step()
+            best = min(best, time.perf_counter() - t)
+        out[kind] = best / batch * 1e3
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------
+# model
+# ---------------------------------------------------------------------------------------------------------
+def build_model(num_classes: int = 3, in_channels: int = 22):
+    from mmaction.registry import MODELS
+
+    return MODELS.build(dict(
+        type='Recognizer3D', backbone=dict(BACKBONE, in_channels=in_channels),
+        cls_head=dict(type='I3DHead', in_channels=HEAD_CHANNELS, num_classes=num_classes, dropout_ratio=0.5,
+                      average_clips='prob'),
+        data_preprocessor=dict(type='HeatmapDataPreprocessor', format_shape='NCTHW')))
+
+
+def real_heatmaps(clips: list[dict], n: int, size: int, clip_len: int, kind: str = 'joint') -> torch.Tensor:
+    pipe = pipeline('fast', kind, size, clip_len)
+    return torch.stack([_run(pipe, clips[i % len(clips)], i)['inputs'][0] for i in range(n)])
+
+
+def _clock(device: str):
+    # CPU: CPU time of this process (all its threads): robust to other processes on a shared machine, and
+    # equal to wall time on an idle one with 1 thread. CUDA: wall time around synchronized work.
+    return time.perf_counter if device == 'cuda' else time.process_time
+
+
+def _interleaved(fns: dict, repeats: int, device: str) -> dict:
+    """Best time (s) of each callable over ``repeats`` rounds, the callables taking turns in each round
+    (so all see the same machine conditions); one warm-up call each first."""
+    clock = _clock(device)
+    best = {k: math.inf for k in fns}
+    for rnd in range(repeats + 1):
+        for k, fn in fns.items():
+            if device == 'cuda':
+                torch.cuda.synchronize()
+            t = clock()
+            fn()
+            if device == 'cuda':
+                torch.cuda.synchronize()
+            if rnd:
+                best[k] = min(best[k], clock() - t)
+    return best
+
+
+VARIANTS = (('fp32', False), ('bf16', False), ('fp32', True), ('bf16', True))
+
+
+def _variant_models(device: str, variants=VARIANTS) -> dict:
+    from mg_posec3d.models.precision import set_precision
+
+    models = {}
+    for precision, cl in variants:
+        torch.manual_seed(0)
+        model = build_model().to(device)
+        models[precision + ('_cl' if cl else '')] = set_precision(model, precision, channels_last=cl)
+    return models
+
+
+def bench_model(x: torch.Tensor, device: str, repeats: int, train: bool = True) -> dict:
+    """clips/s of forward (eval, no grad) and train step (fwd + bwd + SGD) per precision variant
+    (fp32/bf16, with and without channels-last-3d), variants interleaved."""
+    x = x.to(device)
+    labels = torch.zeros(x.shape[0], dtype=torch.long, device=device)
+    models = _variant_models(device)
+
+    def fwd(model):
+        model.eval()
+        with torch.no_grad():
+            model.cls_head(model.backbone(x))
+
+    opts = {k: torch.optim.SGD(m.parameters(), lr=1e-3, momentum=0.9) for k, m in models.items()}
+
+    def step(model, opt):
+        model.train()
+        opt.zero_grad(set_to_none=True)
+        loss = torch.nn.functional.cross_entropy(model.cls_head(model.backbone(x)), labels)
+        loss.backward()
+        opt.step()
+
+    out = {k: {} for k in models}
+    t_fwd = _interleaved({k: (lambda m=m: fwd(m)) for k, m in models.items()}, repeats, device)
+    for k in models:
+        out[k]['forward'] = x.shape[0] / t_fwd[k]
+    if train:
+        t_step = _interleaved({k: (lambda m=m, o=opts[k]: step(m, o)) for k, m in models.items()}, repeats,
+                              device)
+        for k in models:
+            out[k]['train_step'] = x.shape[0] / t_step[k]
+    for name in out:
+        for k in list(out[name]):
+            out[name][f'{k}_vs_fp32'] = out[name][k] / out['fp32'][k]
+    return out
+
+
+def bench_test_time(clips: list[dict], num_clips: int, clip_len: int, device: str, repeats: int,
+                    chunk: int) -> dict:
+    """Seconds per test sample: num_clips x flip views at 48x64x64 (pipeline + model, per precision)."""
+    ann = clips[0]
+    res = {}
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    for r in ('mmaction2', 'fast'):
+        pipe = pipeline(r, 'joint', 64, clip_len, num_clips=num_clips, double=True)
+        res[f'pipeline_{r}'] = _best_cpu(lambda pipe=pipe: _run(pipe, ann, 0), repeats)
+    torch.set_num_threads(threads)
+    views = _run(pipeline('fast', 'joint', 64, clip_len, num_clips=num_clips, double=True), ann, 0)['inputs']
+    views = views.to(device)
+    res['views'] = int(views.shape[0])
+    models = _variant_models(device, (('fp32', False), ('bf16', False), ('bf16', True)))
+
+    def fwd(model):
+        with torch.no_grad():
+            for i in range(0, views.shape[0], chunk):
+                model.cls_head(model.backbone(views[i:i + chunk]))
+
+    best = _interleaved({k: (lambda m=m: fwd(m.eval())) for k, m in models.items()}, max(1, repeats // 3),
+                        device)
+    for k, v in best.items():
+        res[f'model_{k}'] = v
+        res[f'total_mmaction2_{k}'] = res['pipeline_mmaction2'] + v
+        res[f'total_fast_{k}'] = res['pipeline_fast'] + v
+    res['speedup_total_bf16'] = res['total_mmaction2_fp32'] / res['total_fast_bf16']
+    res['speedup_total_bf16_cl'] = res['total_mmaction2_fp32'] / res['total_fast_bf16_cl']
+    return res
+
+
+# ---------------------------------------------------------------------------------------------------------
+# GPU training throughput with real loading (section d)
+# ---------------------------------------------------------------------------------------------------------
+class _ClipDataset(torch.utils.data.Dataset):
+    def __init__(self, clips, pipe):
+        self.clips, self.pipe = clips, pipe
+
+    def __len__(self):
+        return len(self.clips)
+
+    def __getitem__(self, i):
+        return self.pipe(copy.deepcopy(self.clips[i]))
+
+
+def bench_loading(clips: list[dict], device: str, batch: int, workers: int, iters: int,
+                  precision: str) -> dict:
+    """Train iterations/s on ``device``: DataLoader over real clips with each pipeline (renderer in the
+    workers, or on the device) vs synthetic input already on the device."""
+    from mmengine.dataset import pseudo_collate
+    from mmengine.optim import AmpOptimWrapper, OptimWrapper
+
+    def wrapper(model):
+        opt = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
+        if precision == 'bf16':
+            return AmpOptimWrapper(optimizer=opt, dtype='bfloat16')
+        return OptimWrapper(optimizer=opt)
+
+    out = {}
+    for r in ('mmaction2', 'fast', 'pack'):
+        pipe = pipeline(r, 'joint', 56, 48)
+        loader = torch.utils.data.DataLoader(_ClipDataset(clips, pipe), batch_size=batch, shuffle=True,
+                                             num_workers=workers, collate_fn=pseudo_collate, drop_last=True,
+                                             persistent_workers=workers > 0)
+        torch.manual_seed(0)
+        model = build_model().to(device)
+        ow = wrapper(model)
+        done, t0, it = 0, None, iter(loader)
+        while done < iters + 2:
+            try:
+                data = next(it)
+            except StopIteration:
+                it = iter(loader)
+                continue
+            model.train_step(data, ow)
+            done += 1
+            if done == 2:  # warm-up (worker start, cudnn autotune)
+                torch.cuda.synchronize()
+                t0 = time.perf_counter()
+        torch.cuda.synchronize()
+        out[f'real_{r}'] = iters * batch / (time.perf_counter() - t0)
+    torch.manual_seed(0)
+    model = build_model().to(device)
+    ow = wrapper(model)
+    x = torch.rand(batch, 1, 22, 48, 56, 56, device=device)
+    from mmaction.structures import ActionDataSample
+    samples = [ActionDataSample().set_gt_label(0) for _ in range(batch)]
+    data = dict(inputs=list(x), data_samples=samples)
+    for _ in range(2):
+        model.train_step(data, ow)
+    torch.cuda.synchronize()
+    t0 = time.perf_counter()
+    for _ in range(iters):
+        model.train_step(data, ow)
+    torch.cuda.synchronize()
+    out['synthetic'] = iters * batch / (time.perf_counter() - t0)
+    for r in ('mmaction2', 'fast', 'pack'):
+        out[f'real_{r}_vs_synthetic'] = out[f'real_{r}'] / out['synthetic']
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------
+# bf16 agreement (item: precision)
+# ---------------------------------------------------------------------------------------------------------
+def train_briefly(iters: int, batch: int, clip_len: int, size: int, seed: int = 0):
+    """SGD on the bundled sample's train split (fp32) at a reduced input size (the network is fully
+    convolutional + global pooling, so it runs at any size); returns the model."""
+    data = load_clips(10 ** 6, 'train')
+    from mmaction.datasets.transforms import (
+        Flip,
+        FormatShape,
+        PackActionInputs,
+        PoseCompact,
+        PoseDecode,
+        RandomResizedCrop,
+        Resize,
+        UniformSampleFrames,
+    )
+    from mmengine.dataset import Compose
+
+    from mg_posec3d.datasets.transforms.heatmap import FastGeneratePoseTarget
+    from mg_posec3d.layouts import MIGA22
+
+    pipe = Compose([UniformSampleFrames(clip_len=clip_len), PoseDecode(),
+                    PoseCompact(hw_ratio=1., allow_imgpad=True), Resize(scale=(-1, size + size // 7)),
+                    RandomResizedCrop(area_range=(0.56, 1.0)), Resize(scale=(size, size), keep_ratio=False),
+                    Flip(flip_ratio=0.5, left_kp=MIGA22.left, right_kp=MIGA22.right),
+                    FastGeneratePoseTarget(**render_args('joint')), FormatShape(input_format='NCTHW_Heatmap'),
+                    PackActionInputs()])
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    model = build_model()
+    if iters <= 0:  # random initialisation (near-tie logits: a stress test for bf16)
+        return model.eval()
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=3e-4, nesterov=True)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.01, total_steps=iters, pct_start=0.2)
+    model.train()
+    for step in range(iters):
+        idx = rng.choice(len(data), batch, replace=False)
+        samples = [pipe(copy.deepcopy(data[i])) for i in idx]
+        x = torch.stack([s['inputs'][0] for s in samples])
+        y = torch.tensor([int(data[i]['label']) for i in idx])
+        loss = torch.nn.functional.cross_entropy(model.cls_head(model.backbone(x)), y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 40)  # as PoseC3D's configs
+        opt.step()
+        sched.step()
+        if step % 20 == 0 or step == iters - 1:
+            print(f'  train step {step + 1}/{iters} loss {loss.item():.3f}', file=sys.stderr, flush=True)
+    return model.eval()
+
+
+AGREE_TRAIN = dict(clip_len=20, size=32)  # brief training runs at this input size (6x cheaper than 48x56x56)
+
+
+def bf16_agreement(model, clip_len: int = 48, size: int = 64, splits=('val', 'test'),
+                   limit: int | None = None) -> dict:
+    """fp32 vs bf16 (with and without channels-last) on real clips (val pipeline, 1 clip): top-1
+    agreement and how far the logits move compared with the fp32 top-2 margins."""
+    from mg_posec3d.models.precision import set_precision
+
+    clips = [c for s in splits for c in load_clips(10 ** 6, s)][:limit]
+    pipe = pipeline('fast', 'joint', size, clip_len)
+    inputs = [_run(pipe, c, 0)['inputs'][0] for c in clips]
+    labels = np.array([int(c['label']) for c in clips])
+    logits = {}
+    for name, precision, cl in (('fp32', 'fp32', False), ('bf16', 'bf16', False), ('bf16_cl', 'bf16', True)):
+        set_precision(model, precision, channels_last=cl)
+        with torch.no_grad():
+            logits[name] = torch.cat([model.cls_head(model.backbone(torch.stack(inputs[i:i + 4]))).float()
+                                      for i in range(0, len(inputs), 4)]).numpy()
+    set_precision(model, 'fp32')
+    a = logits['fp32']
+    top2 = np.sort(a, 1)[:, -2:]
+    margin = top2[:, 1] - top2[:, 0]
+    res = dict(clips=len(clips), fp32_accuracy=float((a.argmax(1) == labels).mean()),
+               fp32_pred_hist=np.bincount(a.argmax(1), minlength=a.shape[1]).tolist(),
+               median_fp32_top2_margin=float(np.median(margin)), min_fp32_top2_margin=float(margin.min()))
+    for name in ('bf16', 'bf16_cl'):
+        b = logits[name]
+        diff = np.abs(a - b).max(1)
+        res[name] = dict(top1_agreement=float((a.argmax(1) == b.argmax(1)).mean()),
+                         accuracy=float((b.argmax(1) == labels).mean()), max_abs_logit_diff=float(diff.max()),
+                         median_abs_logit_diff=float(np.median(diff)),
+                         clips_with_fp32_margin_below_max_diff=int((margin < diff.max()).sum()))
+    return res
+
+
+# ---------------------------------------------------------------------------------------------------------
+# report
+# ---------------------------------------------------------------------------------------------------------
+_THREADS = torch.get_num_threads()
+
+
+def markdown(res: dict) -> str:
+    lines = []
+    env = res['env']
+    lines.append(f"Machine: {env['cpu']} ({env['cpus']} CPUs, torch threads {env['threads']}), "
+                 f"torch {env['torch']}, numpy {env['numpy']}, mmaction2 {env['mmaction2']}; "
+                 f"device {env['device']}.")
+    if 'render' in res:
+        lines += ['', '**a. Pose pipeline per clip** (one thread, CPU ms, best of repeats; clips/s = 1000/ms)', '',
+                  '| clip | heatmaps | mmaction2 render | ours render | speed-up | mmaction2 pipeline | '
+                  'ours pipeline | speed-up | keypoints-only pipeline (on-device render) |',
+                  '|---|---|---|---|---|---|---|---|---|']
+        for size, per in res['render'].items():
+            for kind, r in per.items():
+                lines.append(
+                    f"| {size} | {kind} | {r['mmaction2_render']:.2f} | {r['fast_render']:.3f} | "
+                    f"**{r['speedup_render']:.1f}x** | {r['mmaction2_pipeline']:.2f} | {r['fast_pipeline']:.2f} | "
+                    f"{r['speedup_pipeline']:.1f}x | {r['pack_pipeline']:.2f} ({r['speedup_pack_pipeline']:.1f}x) |")
+    if 'device_render' in res:
+        lines += ['', f"On-device rendering ({env['device']}, batched): " + ', '.join(
+            f"{size} {k} {v:.3f} ms/clip" for size, per in res['device_render'].items() for k, v in per.items())]
+    if 'model' in res:
+        m = res['model']
+        n = res['model_threads']
+        lines += ['', f"**b. SlowOnly-R50 ({res['model_input']}, {n} torch thread{'s' if n > 1 else ''})**, "
+                  'clips/s (x fp32)', '',
+                  '| variant | forward | train step |', '|---|---|---|']
+        for name, r in m.items():
+            tr = f"{r['train_step']:.2f} ({r['train_step_vs_fp32']:.2f}x)" if 'train_step' in r else '-'
+            lines.append(f"| {name} | {r['forward']:.2f} ({r['forward_vs_fp32']:.2f}x) | {tr} |")
+    if 'test_time' in res:
+        t = res['test_time']
+        lines += ['', f"**c. Test-time cost per sample** ({t['views']} views = clips x flip, 48x64x64), s", '',
+                  '| renderer | pipeline | total, model fp32 | total, model bf16 | total, model bf16 + channels-last |',
+                  '|---|---|---|---|---|']
+        for r in ('mmaction2', 'fast'):
+            lines.append(f"| {r} | {t[f'pipeline_{r}']:.3f} | {t[f'total_{r}_fp32']:.2f} | "
+                         f"{t[f'total_{r}_bf16']:.2f} | {t[f'total_{r}_bf16_cl']:.2f} |")
+        lines += ['', f"mmaction2 + fp32 -> ours + bf16: **{t['speedup_total_bf16']:.2f}x** per sample "
+                  f"(bf16 + channels-last: {t['speedup_total_bf16_cl']:.2f}x)."]
+    if 'loading' in res:
+        lo = res['loading']
+        lines += ['', '**d. Training throughput with real loading** (clips/s)', '',
+                  '| input | clips/s | vs synthetic |', '|---|---|---|']
+        for r in ('mmaction2', 'fast', 'pack'):
+            lines.append(f"| real, {r} | {lo[f'real_{r}']:.1f} | {lo[f'real_{r}_vs_synthetic']:.2f} |")
+        lines.append(f"| synthetic | {lo['synthetic']:.1f} | 1.00 |")
+    for size, g in res.get('agreement', {}).items():
+        lines += ['', f"**bf16 vs fp32, {g['clips']} real clips at {size}** (val/test splits, 1 clip each; "
+                  f"fp32 accuracy {g['fp32_accuracy']:.3f}, fp32 predictions per class {g['fp32_pred_hist']}, "
+                  f"fp32 top-2 logit margin median {g['median_fp32_top2_margin']:.4f}, "
+                  f"min {g['min_fp32_top2_margin']:.4f})", '',
+                  '| variant | top-1 agreement | accuracy | max / median abs logit diff | clips with fp32 margin '
+                  'below the max diff |', '|---|---|---|---|---|']
+        for name in ('bf16', 'bf16_cl'):
+            r = g[name]
+            lines.append(f"| {name} | {r['top1_agreement']:.4f} | {r['accuracy']:.3f} | "
+                         f"{r['max_abs_logit_diff']:.4f} / {r['median_abs_logit_diff']:.4f} | "
+                         f"{r['clips_with_fp32_margin_below_max_diff']} |")
+    return '\n'.join(lines)
+
+
+def _env(device: str) -> dict:
+    import platform
+
+    import mmaction
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open('/proc/cpuinfo') as f:
+            cpu = next(line.split(':', 1)[1].strip() for line in f if line.startswith('model name'))
+    except (OSError, StopIteration):
+        pass
+    return dict(cpu=cpu, cpus=os.cpu_count(), threads=_THREADS, torch=torch.__version__, numpy=np.__version__,
+                mmaction2=mmaction.__version__, device=torch.cuda.get_device_name() if device == 'cuda' else 'cpu',
+                bf16_native=bool(torch.ops.mkldnn._is_mkldnn_bf16_supported()))
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--device', default='cpu', choices=['cpu', 'cuda'])
+    p.add_argument('--quick', action='store_true', help='fewer clips/repeats, 2 test clips (about 2 minutes)')
+    p.add_argument('--clips', type=int, default=None, help='real clips for section a (default 20, quick 6)')
+    p.add_argument('--repeats', type=int, default=None, help='repeats per measurement (default 5, quick 3)')
+    p.add_argument('--clip-len', type=int, default=48)
+    p.add_argument('--sizes', type=int, nargs='+', default=[56, 64], help='56: train pipeline, else val')
+    p.add_argument('--batch', type=int, default=None,
+                   help='model batch (default 2 on CPU, quick 1; 16 on CUDA)')
+    p.add_argument('--threads', type=int, default=None,
+                   help='torch threads for sections b, c (default 1 on CPU: per-core figures in CPU time, '
+                        'robust on a shared machine; all on CUDA)')
+    p.add_argument('--test-clips', type=int, default=None, help='clips per test sample (default 10, quick 2)')
+    p.add_argument('--sections', default='abc', help='which of a, b, c (and d with --device cuda) to run')
+    p.add_argument('--workers', type=int, default=8, help='DataLoader workers for section d')
+    p.add_argument('--iters', type=int, default=20, help='train iterations for section d')
+    p.add_argument('--agreement', action='store_true',
+                   help='train the model briefly on the bundled sample, then fp32 vs bf16 agreement')
+    p.add_argument('--train-iters', type=int, default=100)
+    p.add_argument('--checkpoint', help='state dict for --agreement instead of training (3 classes)')
+    p.add_argument('--save-checkpoint', help='save the briefly trained state dict here')
+    p.add_argument('--json', help='write all figures and ratios here')
+    return p.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    from mmaction.utils import register_all_modules
+
+    import mg_posec3d  # noqa: F401  (registers modules, applies compat fixes)
+    register_all_modules(init_default_scope=True)
+    if args.device == 'cuda' and not torch.cuda.is_available():
+        print('error: --device cuda but no CUDA device', file=sys.stderr)
+        return 2
+    quick = args.quick
+    n_clips = args.clips or (6 if quick else 20)
+    repeats = args.repeats or (3 if quick else 5)
+    test_clips = args.test_clips or (2 if quick else 10)
+    batch = args.batch or (16 if args.device == 'cuda' else 1 if quick else 2)
+    threads = args.threads or (_THREADS if args.device == 'cuda' else 1)
+    res: dict = {'env': _env(args.device), 'args': vars(args)}
+    clips = load_clips(n_clips)
+    if 'a' in args.sections:
+        torch.set_num_threads(1)
+        res['render'] = {f'{args.clip_len}x{s}x{s}': bench_renderers(clips, s, args.clip_len, repeats)
+                         for s in args.sizes}
+        torch.set_num_threads(_THREADS)
+        if args.device == 'cuda':
+            res['device_render'] = {f'{args.clip_len}x{s}x{s}': bench_device_render(
+                clips, s, args.clip_len, 'cuda', batch, repeats) for s in args.sizes}
+    torch.set_num_threads(threads)
+    res['model_threads'] = threads
+    if 'b' in args.sections:
+        x = real_heatmaps(clips, batch, 56, args.clip_len)
+        res['model_input'] = f'batch {batch} x 22 x {args.clip_len} x 56 x 56'
+        res['model'] = bench_model(x, args.device, repeats)
+    if 'c' in args.sections:
+        res['test_time'] = bench_test_time(clips, test_clips, args.clip_len, args.device, repeats,
+                                           chunk=20 if args.device == 'cuda' else 4)
+    torch.set_num_threads(_THREADS)
+    if 'd' in args.sections and args.device == 'cuda':
+        res['loading'] = bench_loading(load_clips(10 ** 6, 'train'), 'cuda', batch, args.workers, args.iters,
+                                       'bf16' if torch.cuda.is_bf16_supported() else 'fp32')
+    if args.agreement:
+        if args.checkpoint:
+            model = build_model()
+            model.load_state_dict(torch.load(args.checkpoint, map_location='cpu', weights_only=True))
+            model.eval()
+        else:
+            model = train_briefly(args.train_iters, batch=8, **AGREE_TRAIN)
+            if args.save_checkpoint:
+                torch.save(model.state_dict(), args.save_checkpoint)
+        res['agreement'] = {f'{t}x{z}x{z}': bf16_agreement(model, t, z)
+                            for t, z in ((AGREE_TRAIN['clip_len'], AGREE_TRAIN['size']), (args.clip_len, 64))}
+    print(markdown(res))
+    if args.json:
+        with open(args.json, 'w') as f:
+            json.dump(res, f, indent=1, default=str)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
