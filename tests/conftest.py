@@ -46,3 +46,15 @@ def _mmaction_scope():
     current = DefaultScope.get_current_instance()
     if current is None or current.scope_name != 'mmaction':
         init_default_scope('mmaction')
+
+
+@pytest.fixture(scope='module')
+def one_torch_thread():
+    """Tiny convolutions on a shared 2-core machine: one torch thread is several times faster than two
+    contended ones."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

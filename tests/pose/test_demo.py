@@ -37,14 +37,7 @@ test_pipeline = [
 CLASSES = ['fold arms', 'touch nose', 'scratch head', 'rub hands', 'shake legs']
 
 
-@pytest.fixture(scope='module', autouse=True)
-def one_torch_thread():
-    """One torch thread: on the shared 2-core machine, 2 contended threads run ~10x slower."""
-    import torch
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures('one_torch_thread')
 
 
 @pytest.fixture(scope='module')

@@ -19,14 +19,7 @@ CFG = os.path.join(os.path.dirname(mmpose.__file__), '.mim', 'configs', 'wholebo
                    'coco-wholebody', 'rtmpose-m_8xb64-270e_coco-wholebody-256x192.py')
 
 
-@pytest.fixture(scope='module', autouse=True)
-def one_torch_thread():
-    """One torch thread: on the shared 2-core machine, 2 contended threads run ~10x slower."""
-    import torch
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures('one_torch_thread')
 
 
 @pytest.fixture(scope='module')

@@ -11,7 +11,6 @@ import os
 
 import numpy as np
 import pytest
-import torch
 
 from mg_posec3d.evaluation.cli import main as ensemble_main
 from mg_posec3d.fileio import load_scores, safe_load_pickle
@@ -49,15 +48,6 @@ def _run(name, args, capsys):
     return out.out
 
 
-@pytest.fixture
-def one_thread():
-    """Tiny convolutions on a shared 2-core machine: one thread is several times faster than two."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 @pytest.fixture(scope='module')
 def paired(tmp_path_factory):
     out = tmp_path_factory.mktemp('rgb') / 'demo_rgb.pkl'
@@ -73,7 +63,7 @@ def test_pairing_keeps_the_skeletons_frame_indices(paired):
         assert a['rgb_frame_inds'].tolist() == a['frame_inds'].tolist()  # every 2nd frame of the clip
 
 
-def test_two_stream_trains_tests_and_fuses_with_a_skeleton_model(paired, tmp_path, capsys, one_thread):
+def test_two_stream_trains_tests_and_fuses_with_a_skeleton_model(paired, tmp_path, capsys, one_torch_thread):
     from mg_posec3d.apis import load_config, run_test, train
 
     work = tmp_path / 'rgbpose'
@@ -125,7 +115,7 @@ def test_two_stream_trains_tests_and_fuses_with_a_skeleton_model(paired, tmp_pat
     np.testing.assert_allclose(out.scores, expect, atol=1e-6)
 
 
-def test_rgb_only_baseline_trains_and_dumps_scores(paired, tmp_path, capsys, one_thread):
+def test_rgb_only_baseline_trains_and_dumps_scores(paired, tmp_path, capsys, one_torch_thread):
     config = os.path.join(REPO, 'configs', 'demo', 'rgb_only.py')
     work = tmp_path / 'rgb_only'
     _run('train', [config, '--work-dir', work, '--cfg-options', *_options(paired, epochs=1)], capsys)
