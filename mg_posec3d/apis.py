@@ -7,6 +7,7 @@ import re
 
 from mmengine.config import Config, DictAction  # noqa: F401  (DictAction re-exported for the tools)
 
+from .datasets.validation import is_unlabelled
 from .fileio import safe_load_pickle
 
 
@@ -80,7 +81,7 @@ def annotations_have_labels(ann_file: str, split: str | None) -> bool:
     if split is not None and isinstance(data, dict) and 'split' in data:
         wanted = set(data['split'].get(split, []))
         annos = [a for a in annos if a.get('frame_dir') in wanted]
-    return bool(annos) and all('label' in a for a in annos)
+    return bool(annos) and not any(is_unlabelled(a) for a in annos)
 
 
 def check_checkpoint(checkpoint: str, cfg: Config) -> None:

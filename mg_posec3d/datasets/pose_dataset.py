@@ -10,7 +10,7 @@ from mmengine.logging import MMLogger
 from ..embeddings import load_label_embeddings
 from ..fileio import load_pickle
 from ..layouts import get_layout
-from .validation import AnnotationError, validate_annotations
+from .validation import AnnotationError, is_unlabelled, validate_annotations
 
 PREPARE_HINT = ('Prepare it as described in README.md ("Data preparation"), e.g. '
                 '`python tools/convert_miga.py --split train=RAW/train --split val=RAW/val --out {path}`, or point the '
@@ -70,11 +70,11 @@ class MGPoseDataset(PoseDataset):
         if self.label_embeddings_file:
             emb = load_label_embeddings(self.label_embeddings_file, self.num_classes or None)
             for a in annos:
-                if 'label' in a and 0 <= int(a['label']) < len(emb):
+                if not is_unlabelled(a) and int(a['label']) < len(emb):
                     a['label_embedding'] = emb[int(a['label'])]
         return annos
 
     @staticmethod
     def _unlabelled(data) -> bool:
         annos = data.get('annotations', []) if isinstance(data, dict) else data
-        return isinstance(annos, list) and any(isinstance(a, dict) and 'label' not in a for a in annos)
+        return isinstance(annos, list) and any(isinstance(a, dict) and is_unlabelled(a) for a in annos)

@@ -163,7 +163,9 @@ def _check_one(ann: dict, name: str, report: ValidationReport, num_joints, num_c
             report.add(name, 'img_shape', f'expected (height, width) positive ints, got {shp!r}')
     if 'label' in ann:
         lab = ann['label']
-        if not _int_like(lab):
+        if not require_label and _int_like(lab) and int(lab) == -1:
+            pass  # -1: unlabelled (test splits, tools/extract_pose.py without labels)
+        elif not _int_like(lab):
             report.add(name, 'label', f'not an integer: {lab!r}')
         elif num_classes is not None and not 0 <= int(lab) < num_classes:
             report.add(name, 'label', f'{int(lab)} outside [0, {num_classes}) for {num_classes} classes')
@@ -176,6 +178,12 @@ def _check_one(ann: dict, name: str, report: ValidationReport, num_joints, num_c
         sc[bad] = 0
     ann['keypoint'], ann['keypoint_score'] = kp, sc
     return ann
+
+
+def is_unlabelled(ann) -> bool:
+    """No label, or the -1 written for unlabelled clips."""
+    lab = ann.get('label') if isinstance(ann, dict) else None
+    return lab is None or (_int_like(lab) and int(lab) < 0)
 
 
 def _int_like(x) -> bool:

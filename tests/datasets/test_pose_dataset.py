@@ -70,3 +70,15 @@ def test_missing_split_and_file_are_clear(tmp_path):
         _build(path, split='val')
     with pytest.raises(FileNotFoundError, match='README.md'):
         _build(str(tmp_path / 'nope.pkl'))
+
+
+def test_unlabelled_test_split_with_minus_one_labels(tmp_path):
+    """tools/extract_pose.py writes label -1 for unlabelled clips: fine for testing, refused for training."""
+    from mg_posec3d.apis import annotations_have_labels
+
+    path = _write(tmp_path, [_clip('a', label=-1), _clip('b', label=-1)])
+    ds = _build(path, test_mode=True)
+    assert len(ds) == 2 and 'label_embedding' not in ds.get_data_info(0)
+    assert not annotations_have_labels(path, 'train')
+    with pytest.raises(AnnotationError, match="field 'label': -1 outside"):
+        _build(path)
