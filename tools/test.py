@@ -19,7 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help='load the checkpoint with full unpickling (runs code in it: trusted files only)')
     p.add_argument('--precision', choices=['fp32', 'bf16'], default='fp32',
                    help='bf16: autocast + channels-last, ~3.7x faster on CPUs with native bf16 (top-1 agreement with '
-                   'fp32: 175 of 176 demo test clips); fp32 (default) keeps scores comparable with GPU runs')
+                   'fp32: 351 of 352 demo test predictions); fp32 (default) keeps scores comparable with GPU runs')
     p.add_argument('--skip-invalid', action='store_true', default=None,
                    help='drop annotation samples with problems (reported) instead of failing')
     p.add_argument('--unsafe-pickle', action='store_true', default=None,
