@@ -45,11 +45,7 @@ def _dataset(path, **kw):
 
 
 def _cli(module, argv, capsys):
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(module, os.path.join(REPO, 'tools', f'{module}.py'))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    code = mod.main(argv)
+    code = _load_tool(module).main(argv)
     err = capsys.readouterr().err
     assert code == 2, err
     return err

@@ -55,9 +55,10 @@ def render_args(kind: str, double: bool = False) -> dict:
 
 
 def pipeline(renderer: str, kind: str, size: int, clip_len: int, num_clips: int = 1,
-             double: bool = False) -> list:
-    """The PoseC3D pipeline with renderer 'mmaction2' | 'fast' | 'pack' (keypoints only). size 56: train
-    pipeline (random crop, flip); otherwise the val/test pipeline resized to size x size."""
+             double: bool = False, train: bool | None = None) -> list:
+    """The PoseC3D pipeline with renderer 'mmaction2' | 'fast' | 'pack' (keypoints only). ``train`` (default:
+    size 56): the train pipeline (resize to size + size // 7, random crop to size x size, flip); otherwise the
+    val/test pipeline resized to size x size."""
     from mmaction.datasets.transforms import (
         Flip,
         FormatShape,
@@ -76,10 +77,10 @@ def pipeline(renderer: str, kind: str, size: int, clip_len: int, num_clips: int 
 
     gen = {'mmaction2': GeneratePoseTarget, 'fast': FastGeneratePoseTarget,
            'pack': PackPoseForHeatmap}[renderer](**render_args(kind, double))
-    if size == 56:
+    if size == 56 if train is None else train:
         steps = [UniformSampleFrames(clip_len=clip_len), PoseDecode(),
-                 PoseCompact(hw_ratio=1., allow_imgpad=True), Resize(scale=(-1, 64)),
-                 RandomResizedCrop(area_range=(0.56, 1.0)), Resize(scale=(56, 56), keep_ratio=False),
+                 PoseCompact(hw_ratio=1., allow_imgpad=True), Resize(scale=(-1, size + size // 7)),
+                 RandomResizedCrop(area_range=(0.56, 1.0)), Resize(scale=(size, size), keep_ratio=False),
                  Flip(flip_ratio=0.5, left_kp=MIGA22.left, right_kp=MIGA22.right)]
     else:
         steps = [UniformSampleFrames(clip_len=clip_len, num_clips=num_clips, test_mode=True), PoseDecode(),
@@ -381,27 +382,7 @@ def train_briefly(iters: int, batch: int, clip_len: int, size: int, seed: int = 
     """SGD on the bundled sample's train split (fp32) at a reduced input size (the network is fully
     convolutional + global pooling, so it runs at any size); returns the model."""
     data = load_clips(10 ** 6, 'train')
-    from mmaction.datasets.transforms import (
-        Flip,
-        FormatShape,
-        PackActionInputs,
-        PoseCompact,
-        PoseDecode,
-        RandomResizedCrop,
-        Resize,
-        UniformSampleFrames,
-    )
-    from mmengine.dataset import Compose
-
-    from mg_posec3d.datasets.transforms.heatmap import FastGeneratePoseTarget
-    from mg_posec3d.layouts import MIGA22
-
-    pipe = Compose([UniformSampleFrames(clip_len=clip_len), PoseDecode(),
-                    PoseCompact(hw_ratio=1., allow_imgpad=True), Resize(scale=(-1, size + size // 7)),
-                    RandomResizedCrop(area_range=(0.56, 1.0)), Resize(scale=(size, size), keep_ratio=False),
-                    Flip(flip_ratio=0.5, left_kp=MIGA22.left, right_kp=MIGA22.right),
-                    FastGeneratePoseTarget(**render_args('joint')), FormatShape(input_format='NCTHW_Heatmap'),
-                    PackActionInputs()])
+    pipe = pipeline('fast', 'joint', size, clip_len, train=True)
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     model = build_model()
