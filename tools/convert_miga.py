@@ -7,12 +7,12 @@ Each split is a raw folder (<id>_light_hand.csv + <id>_label.csv) or the challen
 """
 import argparse
 import os
-import pickle
 import sys
 
 from mg_posec3d.converters.miga import convert_challenge_arrays, convert_raw_folder
 from mg_posec3d.converters.pyskl import ConversionReport
 from mg_posec3d.embeddings import IMIGUE_LABELS, read_label_names
+from mg_posec3d.fileio import save_pickle
 
 
 def main(argv=None) -> int:
@@ -52,11 +52,7 @@ def main(argv=None) -> int:
         data['split'][name] = [a['frame_dir'] for a in annos]
         data['annotations'] += annos
         print(f'{name}: {report.summary()}')
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    tmp = args.out + '.tmp'
-    with open(tmp, 'wb') as f:
-        pickle.dump(data, f, protocol=4)
-    os.replace(tmp, args.out)
+    save_pickle(data, args.out)
     print(f'wrote {args.out}: {len(data["annotations"])} clips in splits {list(data["split"])}')
     return 0
 

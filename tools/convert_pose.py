@@ -6,13 +6,12 @@ reach_to_grasp50 (see mg_posec3d/layouts.py). This is how the bundled sample was
 """
 import argparse
 import os
-import pickle
 import sys
 
 import numpy as np
 
 from mg_posec3d.converters.pyskl import ConversionReport, remap_dataset
-from mg_posec3d.fileio import load_pickle
+from mg_posec3d.fileio import load_pickle, save_pickle
 from mg_posec3d.layouts import SOURCE_LAYOUTS
 
 
@@ -36,10 +35,7 @@ def main(argv=None) -> int:
     except (OSError, ValueError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 2
-    tmp = args.out + '.tmp'
-    with open(tmp, 'wb') as f:
-        pickle.dump(out, f, protocol=4)
-    os.replace(tmp, args.out)
+    save_pickle(out, args.out)
     print(f'{args.input}: {report.summary()}')
     print(f'wrote {args.out} (layout miga22, splits {list(out.get("split", {}))})')
     return 0

@@ -13,14 +13,12 @@ train with ``rgb_root=VIDEO_DIR`` (configs/rgbpose_joint.py).
 """
 import argparse
 import os
-import pickle
 import sys
-import tempfile
 
 import mg_posec3d  # noqa: F401  (upstream fixes)
 from mg_posec3d.datasets.rgb_pairing import CHECKS, MATCHES, pair_annotations
 from mg_posec3d.datasets.rgb_source import VIDEO_BACKENDS
-from mg_posec3d.fileio import UnsafePickleError, safe_load_pickle
+from mg_posec3d.fileio import UnsafePickleError, safe_load_pickle, save_pickle
 
 
 def parse_args(argv=None):
@@ -41,20 +39,6 @@ def parse_args(argv=None):
     p.add_argument('--report', help='write the full report (every clip and source left out) as JSON')
     p.add_argument('--overwrite', action='store_true', help='replace an existing --out file')
     return p.parse_args(argv)
-
-
-def write_pickle(obj, path: str) -> None:
-    """Write atomically: ``path`` is either untouched or the complete new file."""
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            pickle.dump(obj, f, protocol=4)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
 
 
 def main(argv=None) -> int:
@@ -83,7 +67,7 @@ def main(argv=None) -> int:
     if not report.paired:
         print(f'error: no clip could be paired; nothing written to {args.out}', file=sys.stderr)
         return 1
-    write_pickle(combined, args.out)
+    save_pickle(combined, args.out)
     print(f'wrote {args.out}')
     return 0
 

@@ -10,6 +10,7 @@ import _compat_pickle
 import io
 import os
 import pickle
+import tempfile
 
 # (module, name) pairs a data-only annotation pickle may reference. numpy moved ``core`` to ``_core`` in 2.x.
 _ALLOWED: set[tuple[str, str]] = {
@@ -75,3 +76,23 @@ def load_pickle(path: str | os.PathLike, unsafe: bool = False):
         return safe_load_pickle(path)
     with open(path, 'rb') as f:
         return pickle.load(f)  # noqa: S301 - explicitly requested by the user (--unsafe-pickle)
+
+
+def save_pickle(obj, path: str | os.PathLike) -> None:
+    """Write ``obj`` atomically: ``path`` is either untouched or the complete new file (a temporary file in the
+    same folder, renamed over it; removed if writing fails)."""
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix='.' + os.path.basename(path) + '.', suffix='.tmp', dir=folder)
+    try:
+        with os.fdopen(fd, 'wb') as f:
+            pickle.dump(obj, f, protocol=4)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual permissions
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 import re
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..converters.pyskl import ConversionReport
-from ..fileio import safe_load_pickle
+from ..fileio import safe_load_pickle, save_pickle
 from ..layouts import MIGA22
 from .backends import PoseBackend
 from .record import PoseRecord, find_label_csv, make_annotations, read_label_csv, to_miga22
@@ -33,24 +31,6 @@ CACHE_FORMAT = 1
 
 class NoPersonError(RuntimeError):
     """No person was found in any sampled frame of an input."""
-
-
-def atomic_pickle(obj, path: str) -> None:
-    """Write a pickle so that ``path`` is either the old file or the complete new one, never half."""
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix='.' + os.path.basename(path) + '.', suffix='.tmp', dir=folder)
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            pickle.dump(obj, f, protocol=4)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)   # mkstemp makes 0600; give the file the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
 
 
 def safe_filename(name: str) -> str:
@@ -326,7 +306,7 @@ def run_extraction(items: list[InputItem], out: str, backend: BackendSpec | None
                 joint_names=list(MIGA22.joints), source_layout=sorted(source_names))
     if opts.keep_full and len(source_names) == 1:
         data['full_joint_names'] = list(get_source(next(iter(source_names))).joints)
-    atomic_pickle(data, out)
+    save_pickle(data, out)
     report.written = out
     return report
 
@@ -371,7 +351,7 @@ def _extract_one(item: InputItem, backend: PoseBackend | None, opts: ExtractOpti
         reason = 'no person' if isinstance(e, NoPersonError) else f'unreadable ({type(e).__name__})'
         result = dict(format=CACHE_FORMAT, settings=settings, status='skipped', reason=reason, error=str(e))
         if isinstance(e, NoPersonError):   # worth remembering; read errors are retried on the next run
-            atomic_pickle(result, part)
+            save_pickle(result, part)
         return result
-    atomic_pickle(result, part)
+    save_pickle(result, part)
     return result

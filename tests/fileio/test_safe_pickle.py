@@ -68,3 +68,19 @@ def _same(a, b):
 @given(_data, st.sampled_from([2, 4, 5]))
 def test_any_data_only_pickle_round_trips(obj, protocol):
     assert _same(safe_load_pickle(pickle.dumps(obj, protocol=protocol)), obj)
+
+
+def test_save_pickle_is_atomic(tmp_path):
+    from mg_posec3d.fileio import save_pickle
+
+    path = tmp_path / 'ann.pkl'
+    save_pickle({'annotations': [1]}, path)
+
+    class Unpicklable:
+        def __reduce__(self):
+            raise RuntimeError('fails half-way through the dump')
+
+    with pytest.raises(RuntimeError):
+        save_pickle({'annotations': [np.zeros(1000), Unpicklable()]}, path)
+    assert safe_load_pickle(path) == {'annotations': [1]}
+    assert [p.name for p in tmp_path.iterdir()] == ['ann.pkl']
