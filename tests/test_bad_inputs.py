@@ -1,4 +1,4 @@
-"""The bad-input table of README.md ("Reliability and security"), one test per row: each bad input gives the
+"""The bad-input table of docs/reliability.md, one test per row: each bad input gives the
 message the user sees (naming the file, sample and field), never a traceback from deep inside mmengine."""
 import os
 import pickle
@@ -201,7 +201,7 @@ def _(tmp, capsys):
 def _(tmp, capsys):
     with pytest.raises(FileNotFoundError) as e:
         _dataset(os.path.join(tmp, 'data', 'imigue', 'imigue_miga22.pkl'))
-    return str(e.value), r'imigue_miga22\.pkl does not exist\. Prepare it as described in README\.md'
+    return str(e.value), r'imigue_miga22\.pkl does not exist\. Prepare it as described in docs/data\.md'
 
 
 # ---- configs, checkpoints (tools/train.py, tools/test.py) ----
@@ -395,6 +395,6 @@ def test_bad_input(name, tmp_path, capsys):
 
 
 def test_every_case_is_in_the_readme_table():
-    readme = open(os.path.join(REPO, 'README.md')).read()
+    readme = open(os.path.join(REPO, 'docs', 'reliability.md')).read()
     missing = [name for name in CASES if f'| {name} |' not in readme]
-    assert not missing, f'README bad-input table lacks rows for {missing}'
+    assert not missing, f'docs/reliability.md bad-input table lacks rows for {missing}'

@@ -28,7 +28,7 @@ from .rgb_source import RGBSourceError, read_frames
 from .validation import AnnotationError, ValidationReport
 
 PAIR_HINT = ('Pair the skeletons with their videos first: `python tools/pair_rgb.py ANN.pkl VIDEO_DIR --out '
-             'ANN_rgb.pkl` (README.md, "RGB frames"), and set the config\'s rgb_root to VIDEO_DIR.')
+             'ANN_rgb.pkl` (docs/rgb.md), and set the config\'s rgb_root to VIDEO_DIR.')
 
 
 @DATASETS.register_module()

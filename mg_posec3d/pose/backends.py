@@ -103,7 +103,7 @@ class MediaPipeBackend(PoseBackend):
         try:
             import mediapipe as mp
         except ImportError as e:
-            raise ImportError('the mediapipe backend needs mediapipe==0.10.21 (see the README for the pinned '
+            raise ImportError('the mediapipe backend needs mediapipe==0.10.21 (see docs/install.md for the pinned '
                               f'install): {e}') from e
         self._mp = mp
         self.min_det = min_detection_confidence

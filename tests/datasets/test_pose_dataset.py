@@ -68,7 +68,7 @@ def test_missing_split_and_file_are_clear(tmp_path):
     path = _write(tmp_path, [_clip('a')])
     with pytest.raises(AnnotationError, match="no split 'val'"):
         _build(path, split='val')
-    with pytest.raises(FileNotFoundError, match='README.md'):
+    with pytest.raises(FileNotFoundError, match='docs/data.md'):
         _build(str(tmp_path / 'nope.pkl'))
 
 
