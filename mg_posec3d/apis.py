@@ -7,12 +7,9 @@ import re
 
 from mmengine.config import Config, DictAction  # noqa: F401  (DictAction re-exported for the tools)
 
+from .cli_utils import UserError  # defined there so light tools need no mmengine; callers use apis.UserError
 from .datasets.validation import is_unlabelled
-from .fileio import safe_load_pickle
-
-
-class UserError(Exception):
-    """A problem with what the user passed (file, option); the tools print it without a traceback."""
+from .fileio import check_outputs, safe_load_pickle
 
 
 def load_config(config: str, cfg_options: dict | None = None, work_dir: str | None = None) -> Config:
@@ -110,35 +107,63 @@ def check_checkpoint(checkpoint: str, cfg: Config) -> None:
                         f'has in_channels={in_ch} (joint vs limb checkpoint?)')
 
 
+def _dump_evaluators(cfg: Config, dump: str) -> list[dict]:
+    """The config's test evaluators with the score dump (and two-stream per-pathway dumps) pointed at ``dump``."""
+    evaluators = cfg.test_evaluator if isinstance(cfg.test_evaluator, list) else [cfg.test_evaluator]
+    # two-stream models: per-pathway dumps next to the fused one (X_rgb.npz, X_pose.npz)
+    evaluators = [dict(e, out_file=dump) if e.get('type') == 'PathwayScoreMetric' and not e.get('out_file') else e
+                  for e in evaluators]
+    return [e for e in evaluators if e.get('type') != 'ScoreDumpMetric'] + [dict(type='ScoreDumpMetric',
+                                                                                  out_file=dump)]
+
+
+def planned_test_outputs(cfg: Config, checkpoint: str, dump: str | None = None) -> tuple[str, list[str]]:
+    """(score-dump path, every file testing ``checkpoint`` will write): the dump (default
+    ``WORK_DIR/scores_<split>_<checkpoint name>.npz``) and a two-stream model's per-pathway dumps. mmengine's
+    own log folder (``WORK_DIR/<timestamp>/``) is new on every run and not listed."""
+    if dump is not None and not str(dump).endswith('.npz'):
+        # also what keeps --dump from landing on an annotation .pkl, a .pth or a config, even with --overwrite
+        raise UserError(f'--dump {dump}: a score dump is an .npz file (tools/test.py --ensemble reads *.npz); '
+                        'give a path ending in .npz')
+    if not dump:
+        split = cfg.test_dataloader.dataset.get('split') or 'test'
+        dump = osp.join(cfg.work_dir, f'scores_{split}_{osp.splitext(osp.basename(checkpoint))[0]}.npz')
+    dump = os.fspath(dump)
+    outputs = [dump]
+    for e in _dump_evaluators(cfg, dump):
+        if e.get('type') == 'PathwayScoreMetric' and e.get('out_file'):
+            from .models.rgbpose_head import PathwayScoreMetric
+            metric = PathwayScoreMetric(**{k: v for k, v in e.items() if k != 'type'})
+            outputs += [metric.dump_path(p) for p in metric.pathways]
+    return dump, outputs
+
+
 def test_checkpoint(config: str | Config, checkpoint: str, work_dir: str | None = None,
                     cfg_options: dict | None = None, dump: str | None = None, trust_checkpoint: bool = False,
-                    launcher: str = 'none', precision: str = 'fp32') -> tuple[str, dict]:
+                    launcher: str = 'none', precision: str = 'fp32', overwrite: bool = False) -> tuple[str, dict]:
     """Test ``checkpoint`` on the config's test split; write per-sample scores; return (dump path, metrics).
 
     Accuracy metrics are computed (and logged) when the split is labelled; unlabelled test splits (e.g.
     MiGA test sets) only get the score dump, for ``tools/test.py --ensemble`` and submission files.
     ``precision='bf16'``: CPU/GPU bf16 autocast + channels-last for the 3D CNN (see models/precision.py).
+    Existing output files are refused unless ``overwrite``, before the checkpoint is even read.
     """
     from mmengine.runner import Runner
 
     cfg = config if isinstance(config, Config) else load_config(config, cfg_options, work_dir)
     if isinstance(config, Config) and work_dir:
         cfg.work_dir = work_dir
+    dump, outputs = planned_test_outputs(cfg, checkpoint, dump)
+    check_outputs(outputs, overwrite)
     if not trust_checkpoint:
         check_checkpoint(checkpoint, cfg)
     cfg.load_from = checkpoint
     cfg.launcher = launcher
     ds = cfg.test_dataloader.dataset
-    name = osp.splitext(osp.basename(checkpoint))[0]
-    dump = dump or osp.join(cfg.work_dir, f'scores_{ds.get("split") or "test"}_{name}.npz')
-    evaluators = cfg.test_evaluator if isinstance(cfg.test_evaluator, list) else [cfg.test_evaluator]
+    evaluators = _dump_evaluators(cfg, dump)
     if osp.isfile(ds.ann_file) and not annotations_have_labels(ds.ann_file, ds.get('split')):
         evaluators = [e for e in evaluators if e.get('type') != 'AccMetric']
-    # two-stream models: per-pathway dumps next to the fused one (X_rgb.npz, X_pose.npz)
-    evaluators = [dict(e, out_file=dump) if e.get('type') == 'PathwayScoreMetric' and not e.get('out_file') else e
-                  for e in evaluators]
-    cfg.test_evaluator = [e for e in evaluators if e.get('type') != 'ScoreDumpMetric'] + [
-        dict(type='ScoreDumpMetric', out_file=dump)]
+    cfg.test_evaluator = evaluators
     if trust_checkpoint:
         os.environ['TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD'] = '1'
     runner = Runner.from_cfg(cfg)

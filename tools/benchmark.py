@@ -5,6 +5,8 @@
   python tools/benchmark.py --device cuda      # adds GPU rendering + training with real loading (d)
   python tools/benchmark.py --agreement        # bf16 vs fp32 top-1 agreement of a briefly trained model
 
+--json and --save-checkpoint files that exist are refused before anything is measured, unless --overwrite.
+
 Sections (each measured side by side in one run; ratios are what to compare on a shared machine):
   a  pose pipeline per clip on real clips (bundled sample), mmaction2 ``GeneratePoseTarget`` vs
      ``FastGeneratePoseTarget`` (and ``PackPoseForHeatmap``, which renders on the model's device), joint and
@@ -28,6 +30,9 @@ import time
 
 import numpy as np
 import torch
+
+from mg_posec3d.cli_utils import UserError, add_debug_argument, cli_main
+from mg_posec3d.fileio import atomic_open, check_outputs
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SAMPLE = os.path.join(REPO, 'mg_posec3d', 'data', 'rtg_sample', 'rtg_miga22.pkl')
@@ -548,18 +553,23 @@ def parse_args(argv=None):
     p.add_argument('--checkpoint', help='state dict for --agreement instead of training (3 classes)')
     p.add_argument('--save-checkpoint', help='save the briefly trained state dict here')
     p.add_argument('--json', help='write all figures and ratios here')
+    p.add_argument('--overwrite', action='store_true', help='replace existing --json / --save-checkpoint files')
+    add_debug_argument(p)
     return p.parse_args(argv)
 
 
+@cli_main
 def main(argv=None) -> int:
     args = parse_args(argv)
+    check_outputs([p for p in (args.json, args.save_checkpoint) if p], args.overwrite)
+    if args.device == 'cuda' and not torch.cuda.is_available():
+        raise UserError('--device cuda but no CUDA device')
+    if args.checkpoint and not os.path.isfile(args.checkpoint):
+        raise UserError(f'--checkpoint {args.checkpoint}: no such file')
     from mmaction.utils import register_all_modules
 
     import mg_posec3d  # noqa: F401  (registers modules, applies compat fixes)
     register_all_modules(init_default_scope=True)
-    if args.device == 'cuda' and not torch.cuda.is_available():
-        print('error: --device cuda but no CUDA device', file=sys.stderr)
-        return 2
     quick = args.quick
     n_clips = args.clips or (6 if quick else 20)
     repeats = args.repeats or (3 if quick else 5)
@@ -597,12 +607,13 @@ def main(argv=None) -> int:
         else:
             model = train_briefly(args.train_iters, batch=8, **AGREE_TRAIN)
             if args.save_checkpoint:
-                torch.save(model.state_dict(), args.save_checkpoint)
+                with atomic_open(args.save_checkpoint, 'wb') as f:
+                    torch.save(model.state_dict(), f)
         res['agreement'] = {f'{t}x{z}x{z}': bf16_agreement(model, t, z)
                             for t, z in ((AGREE_TRAIN['clip_len'], AGREE_TRAIN['size']), (args.clip_len, 64))}
     print(markdown(res))
     if args.json:
-        with open(args.json, 'w') as f:
+        with atomic_open(args.json, 'w') as f:
             json.dump(res, f, indent=1, default=str)
     return 0
 

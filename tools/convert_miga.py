@@ -6,15 +6,16 @@ Each split is a raw folder (<id>_light_hand.csv + <id>_label.csv) or the challen
 (with <split>_label.pkl next to it).
 """
 import argparse
-import os
 import sys
 
+from mg_posec3d.cli_utils import UserError, add_debug_argument, cli_main
 from mg_posec3d.converters.miga import convert_challenge_arrays, convert_raw_folder
 from mg_posec3d.converters.pyskl import ConversionReport
 from mg_posec3d.embeddings import IMIGUE_LABELS, read_label_names
-from mg_posec3d.fileio import save_pickle
+from mg_posec3d.fileio import check_outputs, save_pickle
 
 
+@cli_main
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--split', action='append', required=True, metavar='NAME=PATH',
@@ -23,17 +24,15 @@ def main(argv=None) -> int:
     p.add_argument('--unlabelled', action='append', default=[], metavar='NAME',
                    help='split whose .npy labels are placeholders (e.g. a test set)')
     p.add_argument('--overwrite', action='store_true', help='replace an existing --out file')
+    add_debug_argument(p)
     args = p.parse_args(argv)
-    if os.path.exists(args.out) and not args.overwrite:
-        print(f'error: {args.out} exists; pass --overwrite to replace it', file=sys.stderr)
-        return 2
+    check_outputs([args.out], args.overwrite)
     data = dict(split={}, annotations=[], label_names=read_label_names(IMIGUE_LABELS), layout='miga22')
     seen = set()
     for item in args.split:
         name, _, path = item.partition('=')
         if not path:
-            print(f'error: --split {item!r} must be NAME=PATH', file=sys.stderr)
-            return 2
+            raise UserError(f'--split {item!r} must be NAME=PATH')
         report = ConversionReport()
         try:
             if path.endswith('_data.npy'):
@@ -42,12 +41,10 @@ def main(argv=None) -> int:
             else:
                 annos = convert_raw_folder(path, report)
         except (OSError, ValueError) as e:
-            print(f'error: split {name}: {e}', file=sys.stderr)
-            return 2
+            raise UserError(f'split {name}: {e}') from e
         dup = [a['frame_dir'] for a in annos if a['frame_dir'] in seen]
         if dup:
-            print(f'error: split {name}: clip ids already used by another split: {dup[:5]}', file=sys.stderr)
-            return 2
+            raise UserError(f'split {name}: clip ids already used by another split: {dup[:5]}')
         seen.update(a['frame_dir'] for a in annos)
         data['split'][name] = [a['frame_dir'] for a in annos]
         data['annotations'] += annos

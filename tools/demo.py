@@ -2,7 +2,7 @@
 PoseC3D models -> fused top-5 labels.
 
   python tools/demo.py VIDEO CONFIG CHECKPOINT [CONFIG CHECKPOINT ...] [--label-names FILE]
-      [--out-video OUT.mp4] [--weights W ...] [--stride K] [--max-frames N]
+      [--out-video OUT.mp4 [--overwrite]] [--weights W ...] [--stride K] [--max-frames N]
 
 Each CONFIG's test_pipeline turns the skeleton into heatmaps; with several models (e.g. joint + limb)
 their class probabilities are averaged (or weighted with --weights). Class names: --label-names (one per
@@ -12,10 +12,12 @@ import argparse
 import sys
 
 import mg_posec3d  # noqa: F401  (upstream fixes)
+from mg_posec3d.cli_utils import UserError, add_debug_argument, cli_main
+from mg_posec3d.fileio import atomic_path, check_outputs
 from mg_posec3d.models.precision import bf16_supported, set_precision
 from mg_posec3d.pose.recognize import load_label_names, load_model, recognize, render_result
 from mg_posec3d.pose.runner import BackendSpec, extract_video
-from mg_posec3d.pose.video import InputReadError, discover_inputs
+from mg_posec3d.pose.video import discover_inputs
 
 
 def parse_args(argv=None):
@@ -25,6 +27,7 @@ def parse_args(argv=None):
     p.add_argument('--label-names', help='class names file (one per line, or "<id> <name>")')
     p.add_argument('--weights', type=float, nargs='+', help='fusion weight per model (default: equal)')
     p.add_argument('--out-video', help='write the video with the skeleton and the top-5 labels drawn on it')
+    p.add_argument('--overwrite', action='store_true', help='replace an existing --out-video file')
     p.add_argument('--topk', type=int, default=5, help='how many labels to print (default 5)')
     p.add_argument('--stride', type=int, default=1, help='use every K-th frame (default 1)')
     p.add_argument('--max-frames', type=int, help='use at most N sampled frames')
@@ -36,40 +39,38 @@ def parse_args(argv=None):
     p.add_argument('--no-progress', action='store_true', help='no progress bar')
     p.add_argument('--threads', type=int, help='torch CPU threads (default: torch\'s choice); 1 is much faster '
                    'when other processes keep the cores busy')
+    add_debug_argument(p)
     return p.parse_args(argv)
 
 
+@cli_main
 def main(argv=None) -> int:
     args = parse_args(argv)
     if args.threads:
         import torch
         torch.set_num_threads(args.threads)
     if len(args.models) % 2:
-        print('error: give CONFIG CHECKPOINT pairs', file=sys.stderr)
-        return 2
+        raise UserError('give CONFIG CHECKPOINT pairs')
+    if args.out_video:  # before any model is loaded
+        check_outputs([args.out_video], args.overwrite)
     pairs = list(zip(args.models[::2], args.models[1::2]))
+    items = discover_inputs(args.video, 'auto')
+    if len(items) != 1 or items[0].kind not in ('video', 'frames'):
+        raise UserError(f'{args.video} is not one video or frame folder')
+    item = items[0]
+    names = load_label_names(args.label_names) if args.label_names else None
+    models = [load_model(c, k, args.device) for c, k in pairs]
+    precision = args.precision
+    if precision == 'auto':
+        precision = 'bf16' if bf16_supported(args.device.split(':')[0]) else 'fp32'
+    for m in models:
+        set_precision(m.model, precision)
+    backend = BackendSpec('mediapipe').build()
     try:
-        items = discover_inputs(args.video, 'auto')
-        if len(items) != 1 or items[0].kind not in ('video', 'frames'):
-            print(f'error: {args.video} is not one video or frame folder', file=sys.stderr)
-            return 2
-        item = items[0]
-        names = load_label_names(args.label_names) if args.label_names else None
-        models = [load_model(c, k, args.device) for c, k in pairs]
-        precision = args.precision
-        if precision == 'auto':
-            precision = 'bf16' if bf16_supported(args.device.split(':')[0]) else 'fp32'
-        for m in models:
-            set_precision(m.model, precision)
-        backend = BackendSpec('mediapipe').build()
-        try:
-            record = extract_video(item, backend, args.stride, args.max_frames, not args.no_progress)
-        finally:
-            backend.close()
-        result = recognize(record, models, names, args.weights)
-    except (FileNotFoundError, ValueError, InputReadError, ImportError) as e:
-        print(f'error: {e}', file=sys.stderr)
-        return 2
+        record = extract_video(item, backend, args.stride, args.max_frames, not args.no_progress)
+    finally:
+        backend.close()
+    result = recognize(record, models, names, args.weights)
     print(f'{item.path}: {record.num_frames} frames, person found in {record.frames_with_person}')
     for (cfg, _), s in zip(pairs, result.per_model):
         best = int(s.argmax())
@@ -79,7 +80,8 @@ def main(argv=None) -> int:
     for rank, (i, name, p) in enumerate(result.top(args.topk), 1):
         print(f'  {rank}. {name} (class {i}): {p:.4f}')
     if args.out_video:
-        n = render_result(item, result, args.out_video, k=min(5, args.topk))
+        with atomic_path(args.out_video) as tmp:  # same extension: the writer picks the codec by it
+            n = render_result(item, result, tmp, k=min(5, args.topk))
         print(f'wrote {args.out_video} ({n} frames)')
     return 0
 

@@ -1,9 +1,9 @@
 """Draw a real skeleton frame with the limbs of each layout, to check the layouts by eye.
 
   python tools/draw_layout.py [--ann mg_posec3d/data/rtg_sample/rtg_miga22.pkl] [--clip P1_L_01] [--frame -15]
+      [--out work_dirs/layout_check.png [--overwrite]]
 """
 import argparse
-import os
 import sys
 
 import matplotlib
@@ -12,22 +12,45 @@ matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from mg_posec3d.fileio import safe_load_pickle  # noqa: E402
+from mg_posec3d.cli_utils import UserError, add_debug_argument, cli_main  # noqa: E402
+from mg_posec3d.fileio import atomic_open, check_outputs, safe_load_pickle  # noqa: E402
 from mg_posec3d.layouts import MIGA22, MIGA22_HFUT2023  # noqa: E402
 
 
+def _frame(data, ann_file: str, clip: str | None, frame: int) -> tuple[dict, np.ndarray, np.ndarray]:
+    """The annotation, keypoints [V, 2] and scores [V] of one frame, with errors naming file, clip and field."""
+    annos = data.get('annotations') if isinstance(data, dict) else data
+    if not isinstance(annos, list) or not annos:
+        raise UserError(f'{ann_file}: field annotations: missing or empty')
+    by_id = {a.get('frame_dir'): a for a in annos if isinstance(a, dict)}
+    if clip is not None and clip not in by_id:
+        raise UserError(f'{ann_file}: no clip {clip!r} (frame_dir); the file has e.g. {sorted(map(str, by_id))[:3]}')
+    ann = by_id[clip] if clip is not None else annos[0]
+    if not isinstance(ann, dict):
+        raise UserError(f'{ann_file}: annotation 0: expected a dict, got {type(ann).__name__}')
+    name = ann.get('frame_dir')
+    missing = [f for f in ('keypoint', 'keypoint_score') if f not in ann]
+    if missing:
+        raise UserError(f'{ann_file}: sample {name!r}, field {missing[0]}: missing')
+    kp, sc = np.asarray(ann['keypoint']), np.asarray(ann['keypoint_score'])
+    if kp.ndim != 4 or sc.ndim != 3 or not -kp.shape[1] <= frame < kp.shape[1]:
+        raise UserError(f'{ann_file}: sample {name!r}, field keypoint: shape {kp.shape} has no frame {frame} '
+                        '(expected [M, T, V, 2])')
+    return ann, kp[0, frame].astype(np.float32), sc[0, frame].astype(np.float32)
+
+
+@cli_main
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--ann', default='mg_posec3d/data/rtg_sample/rtg_miga22.pkl')
     p.add_argument('--clip', default=None, help='frame_dir (default: the first clip)')
     p.add_argument('--frame', type=int, default=-15, help='frame index (negative: from the end)')
-    p.add_argument('--out', default='work_dirs/layout_check.png')
+    p.add_argument('--out', default='work_dirs/layout_check.png', help='PNG to write')
+    p.add_argument('--overwrite', action='store_true', help='replace an existing --out file')
+    add_debug_argument(p)
     args = p.parse_args(argv)
-    data = safe_load_pickle(args.ann)
-    annos = {a['frame_dir']: a for a in data['annotations']}
-    ann = annos[args.clip] if args.clip else data['annotations'][0]
-    kp = ann['keypoint'][0, args.frame].astype(np.float32)
-    sc = ann['keypoint_score'][0, args.frame].astype(np.float32)
+    check_outputs([args.out], args.overwrite)
+    ann, kp, sc = _frame(safe_load_pickle(args.ann), args.ann, args.clip, args.frame)
     fig, axes = plt.subplots(1, 2, figsize=(12, 6))
     for ax, layout in zip(axes, (MIGA22, MIGA22_HFUT2023)):
         for a, b in layout.limbs:
@@ -40,9 +63,9 @@ def main(argv=None) -> int:
         ax.set_title(f'{layout.name}: {ann["frame_dir"]} frame {args.frame}')
         ax.invert_yaxis()
         ax.set_aspect('equal')
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     fig.tight_layout()
-    fig.savefig(args.out, dpi=90)
+    with atomic_open(args.out, 'wb') as f:
+        fig.savefig(f, dpi=90, format='png')
     print(f'wrote {args.out}')
     return 0
 

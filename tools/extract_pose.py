@@ -7,13 +7,17 @@ PYSKL annotation pickle.
 INPUT: a video, a folder of frame images, a folder of OpenPose ``*_keypoints.json``, a MiGA 2025
 ``<id>_openpose.xlsx``, or a folder holding any of these (one annotation each). Runs offline: MediaPipe's
 models ship in its wheel; mmpose needs a local --pose-checkpoint. Finished inputs are cached next to the
-output (``ANN.pkl.parts/``), so an interrupted run resumes where it stopped.
+output (``ANN.pkl.parts/``), so an interrupted run resumes where it stopped (that cache is the tool's own and
+is reused without --overwrite). An existing ANN.pkl or --vis overlay video is refused unless --overwrite.
 """
 import argparse
+import os
 import sys
 
 import mg_posec3d  # noqa: F401  (upstream fixes)
-from mg_posec3d.pose.runner import BackendSpec, ExtractOptions, run_extraction
+from mg_posec3d.cli_utils import UserError, add_debug_argument, cli_main
+from mg_posec3d.fileio import check_outputs
+from mg_posec3d.pose.runner import BackendSpec, ExtractOptions, run_extraction, safe_filename
 from mg_posec3d.pose.video import KINDS, discover_inputs
 
 
@@ -43,51 +47,48 @@ def parse_args(argv=None):
                    help="also keep the backend's full keypoint set (keypoint_full, keypoint_score_full)")
     p.add_argument('--vis', metavar='DIR', help='write an overlay video per input with the miga22 skeleton')
     p.add_argument('--split', default='all', help='name of the split listing all annotations (default all)')
-    p.add_argument('--overwrite', action='store_true', help='replace an existing --out file')
+    p.add_argument('--overwrite', action='store_true', help='replace an existing --out file and --vis videos')
     p.add_argument('--no-progress', action='store_true', help='no progress bars')
     p.add_argument('--threads', type=int, help='torch CPU threads (default: torch\'s choice); 1 is much faster '
                    'when other processes keep the cores busy')
+    add_debug_argument(p)
     return p.parse_args(argv)
 
 
+@cli_main
 def main(argv=None) -> int:
     args = parse_args(argv)
     if args.threads:
         import torch
         torch.set_num_threads(args.threads)
-    try:
-        items = discover_inputs(args.input, args.input_kind)
-        if not items:
-            print(f'error: nothing to read in {args.input} (videos, frame folders, OpenPose JSON, xlsx)',
-                  file=sys.stderr)
-            return 2
-        if any(it.kind == 'openpose_json' for it in items) and not args.img_shape:
-            print('error: OpenPose JSON stores no image size; pass --img-shape H W', file=sys.stderr)
-            return 2
-        spec = None
-        if any(it.kind in ('video', 'frames') for it in items):
-            if args.backend == 'mmpose':
-                if not args.pose_config or not args.pose_checkpoint:
-                    print('error: --backend mmpose needs --pose-config and --pose-checkpoint', file=sys.stderr)
-                    return 2
-                spec = BackendSpec('mmpose', dict(config=args.pose_config, checkpoint=args.pose_checkpoint,
-                                                  device=args.device, box=args.pose_box))
-            else:
-                spec = BackendSpec('mediapipe', {})
-        opts = ExtractOptions(stride=args.stride, max_frames=args.max_frames, keep_full=args.keep_full,
-                              label_csv=args.label_csv, vis_dir=args.vis,
-                              img_shape=tuple(args.img_shape) if args.img_shape else None,
-                              overwrite=args.overwrite, split=args.split, show_progress=not args.no_progress)
-        report = run_extraction(items, args.out, spec, opts, log=lambda s: print(s, file=sys.stderr))
-    except (FileNotFoundError, FileExistsError, ValueError, ImportError) as e:
-        print(f'error: {e}', file=sys.stderr)
-        return 2
+    items = discover_inputs(args.input, args.input_kind)
+    if not items:
+        raise UserError(f'nothing to read in {args.input} (videos, frame folders, OpenPose JSON, xlsx)')
+    videos = [it for it in items if it.kind in ('video', 'frames')]
+    # every file this run writes, checked before any pose model is built (the .parts cache is reused on purpose)
+    check_outputs([args.out] + [os.path.join(args.vis, safe_filename(it.name) + '.mp4') for it in videos
+                                if args.vis], args.overwrite, folders=[args.vis] if args.vis else [])
+    if any(it.kind == 'openpose_json' for it in items) and not args.img_shape:
+        raise UserError('OpenPose JSON stores no image size; pass --img-shape H W')
+    spec = None
+    if videos:
+        if args.backend == 'mmpose':
+            if not args.pose_config or not args.pose_checkpoint:
+                raise UserError('--backend mmpose needs --pose-config and --pose-checkpoint')
+            spec = BackendSpec('mmpose', dict(config=args.pose_config, checkpoint=args.pose_checkpoint,
+                                              device=args.device, box=args.pose_box))
+        else:
+            spec = BackendSpec('mediapipe', {})
+    opts = ExtractOptions(stride=args.stride, max_frames=args.max_frames, keep_full=args.keep_full,
+                          label_csv=args.label_csv, vis_dir=args.vis,
+                          img_shape=tuple(args.img_shape) if args.img_shape else None,
+                          overwrite=args.overwrite, split=args.split, show_progress=not args.no_progress)
+    report = run_extraction(items, args.out, spec, opts, log=lambda s: print(s, file=sys.stderr))
     print(report.summary())
     for path, n in report.vis:
         print(f'overlay: {path} ({n} frames)')
     if not report.written:
-        print(f'error: nothing written to {args.out}: every input was skipped', file=sys.stderr)
-        return 1
+        raise UserError(f'nothing written to {args.out}: every input was skipped')
     print(f'wrote {args.out}')
     return 0
 

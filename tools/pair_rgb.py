@@ -16,9 +16,10 @@ import os
 import sys
 
 import mg_posec3d  # noqa: F401  (upstream fixes)
+from mg_posec3d.cli_utils import UserError, add_debug_argument, cli_main
 from mg_posec3d.datasets.rgb_pairing import CHECKS, MATCHES, pair_annotations
 from mg_posec3d.datasets.rgb_source import VIDEO_BACKENDS
-from mg_posec3d.fileio import UnsafePickleError, safe_load_pickle, save_pickle
+from mg_posec3d.fileio import atomic_path, check_outputs, safe_load_pickle, save_pickle
 
 
 def parse_args(argv=None):
@@ -37,36 +38,31 @@ def parse_args(argv=None):
     p.add_argument('--frame-tolerance', type=int, default=0,
                    help='extra frames a clip video may have beyond its skeleton (default 0)')
     p.add_argument('--report', help='write the full report (every clip and source left out) as JSON')
-    p.add_argument('--overwrite', action='store_true', help='replace an existing --out file')
+    p.add_argument('--overwrite', action='store_true', help='replace existing --out / --report files')
+    add_debug_argument(p)
     return p.parse_args(argv)
 
 
+@cli_main
 def main(argv=None) -> int:
     args = parse_args(argv)
-    if os.path.exists(args.out) and not args.overwrite:
-        print(f'error: {args.out} exists; pass --overwrite to replace it', file=sys.stderr)
-        return 2
-    if os.path.abspath(args.out) == os.path.abspath(args.ann_file):
-        print('error: --out must differ from the input annotation file', file=sys.stderr)
-        return 2
+    outputs = [args.out] + ([args.report] if args.report else [])
+    if any(os.path.abspath(o) == os.path.abspath(args.ann_file) for o in outputs):
+        raise UserError('--out and --report must differ from the input annotation file')
+    check_outputs(outputs, args.overwrite)
     if args.frame_tolerance < 0:
-        print('error: --frame-tolerance must be >= 0', file=sys.stderr)
-        return 2
-    try:
-        data = safe_load_pickle(args.ann_file)
-        combined, report = pair_annotations(data, args.video_dir, backend=args.backend, check=args.check,
-                                            frame_tolerance=args.frame_tolerance, match=args.match,
-                                            log=lambda s: print(s, file=sys.stderr))
-    except (FileNotFoundError, ValueError, UnsafePickleError, KeyError) as e:
-        print(f'error: {e}', file=sys.stderr)
-        return 2
+        raise UserError('--frame-tolerance must be >= 0')
+    data = safe_load_pickle(args.ann_file)
+    combined, report = pair_annotations(data, args.video_dir, backend=args.backend, check=args.check,
+                                        frame_tolerance=args.frame_tolerance, match=args.match,
+                                        log=lambda s: print(s, file=sys.stderr))
     print(report.summary())
     if args.report:
-        report.to_json(args.report)
+        with atomic_path(args.report) as tmp:
+            report.to_json(tmp)
         print(f'report: {args.report}')
     if not report.paired:
-        print(f'error: no clip could be paired; nothing written to {args.out}', file=sys.stderr)
-        return 1
+        raise UserError(f'no clip could be paired; nothing written to {args.out}')
     save_pickle(combined, args.out)
     print(f'wrote {args.out}')
     return 0

@@ -1,8 +1,14 @@
-"""Train a model: `python tools/train.py configs/joint.py [--work-dir DIR] [--resume] [--amp] ...`."""
+"""Train a model: `python tools/train.py configs/joint.py [--work-dir DIR] [--resume] [--amp] ...`.
+
+The work dir is mmengine's: each run logs to a new WORK_DIR/<timestamp>/ and checkpoints are written there
+atomically (epoch_N.pth, best_*.pth, last_checkpoint), so an interrupted run resumes with --resume. Reusing a
+work dir is therefore allowed (no --overwrite): an older run's epoch_N.pth is replaced by this run's.
+"""
 import argparse
 import sys
 
-from mg_posec3d.apis import DictAction, UserError, load_config, set_dataset_options, train
+from mg_posec3d.apis import DictAction, load_config, set_dataset_options, train
+from mg_posec3d.cli_utils import add_debug_argument, cli_main
 
 
 def parse_args(argv=None):
@@ -22,19 +28,17 @@ def parse_args(argv=None):
                    help='override config entries, e.g. train_dataloader.batch_size=8')
     p.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
     p.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    add_debug_argument(p)
     return p.parse_args(argv)
 
 
+@cli_main
 def main(argv=None) -> int:
     args = parse_args(argv)
-    try:
-        cfg = load_config(args.config, args.cfg_options, args.work_dir)
-        set_dataset_options(cfg, skip_invalid=args.skip_invalid, unsafe_pickle=args.unsafe_pickle)
-        train(cfg, resume=args.resume, amp=args.amp, auto_scale_lr=args.auto_scale_lr,
-              launcher=args.launcher, seed=args.seed)
-    except (UserError, FileNotFoundError, ValueError) as e:
-        print(f'error: {e}', file=sys.stderr)
-        return 2
+    cfg = load_config(args.config, args.cfg_options, args.work_dir)
+    set_dataset_options(cfg, skip_invalid=args.skip_invalid, unsafe_pickle=args.unsafe_pickle)
+    train(cfg, resume=args.resume, amp=args.amp, auto_scale_lr=args.auto_scale_lr,
+          launcher=args.launcher, seed=args.seed)
     return 0
 
 

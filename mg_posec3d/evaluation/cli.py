@@ -20,7 +20,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..fileio import UnsafePickleError, load_scores
+from ..cli_utils import add_debug_argument, cli_main, run_cli
+from ..fileio import atomic_open, check_outputs, load_scores
 from . import metrics as M
 from .ensemble import (
     SEARCH_METRICS,
@@ -33,15 +34,13 @@ from .ensemble import (
 )
 from .submission import (
     FORMATS,
-    SubmissionError,
     load_test_ids,
-    refuse_existing,
     rows_from_scores,
     write_submission,
     write_topk_csv,
 )
 
-EXIT_OK, EXIT_USAGE = 0, 2
+EXIT_OK = 0
 
 
 def _add(parser: argparse.ArgumentParser, group, *flags: str, **kwargs) -> None:
@@ -76,12 +75,15 @@ def add_ensemble_arguments(parser: argparse.ArgumentParser) -> None:
     _add(parser, g, '--split', default='test',
          help="split of --ann-file whose ids are submitted (default test; 'none' = every annotation)")
     _add(parser, g, '--out', metavar='DIR', help='submission output folder')
-    _add(parser, g, '--overwrite', action='store_true', help='replace an existing submission / top-k csv')
+    _add(parser, g, '--overwrite', action='store_true',
+         help='replace existing output files (fused scores, metrics, reports, weights, submission, top-k csv); '
+              'without it a run that would replace any of them is refused before anything runs')
     _add(parser, g, '--topk', type=int, metavar='K',
          help='also write the K best labels (and probabilities) per clip to a csv for analysis')
     _add(parser, g, '--work-dir', metavar='DIR',
          help='where fused scores, metrics, per-class csv and confusion plots go '
               '(default work_dirs/ensemble/<timestamp>)')
+    add_debug_argument(parser)
 
 
 # ------------------------------------------------------------------------------------------------ helpers
@@ -148,12 +150,37 @@ def _jsonable(m: dict | None) -> dict | None:
 
 # ------------------------------------------------------------------------------------------------ main
 def run_ensemble(args: argparse.Namespace) -> int:
-    """Run ``--ensemble`` from parsed arguments; returns the exit code (2 with a message on bad input)."""
-    try:
-        return _run(args)
-    except (EnsembleError, SubmissionError, UnsafePickleError, FileNotFoundError, ValueError) as e:
-        print(f'error: {e}', file=sys.stderr)
-        return EXIT_USAGE
+    """Run ``--ensemble`` from parsed arguments; returns the exit code (2 with one ``error:`` line on bad input,
+    the traceback with ``--debug``)."""
+    return run_cli(_run, args, debug=bool(getattr(args, 'debug', False)))
+
+
+def planned_outputs(args: argparse.Namespace, items: Sequence[tuple[str, ...]], work_dir: str) -> list[str]:
+    """Every file this ``--ensemble`` run may write, so they are checked together before anything runs: the
+    score dumps of CONFIG CHECKPOINT inputs, the work dir's fused scores, metrics and reports (all listed even
+    where the inputs turn out to have no labels), the searched weights, the submission and the top-k csv."""
+    paths = []
+    for k, item in enumerate(items):
+        if item[0] == 'model':
+            apis = importlib.import_module('mg_posec3d.apis')  # lazy: pulls in torch / mmengine
+            cfg = apis.load_config(item[1], getattr(args, 'cfg_options', None) or None, _input_dir(work_dir, k, item))
+            paths += apis.planned_test_outputs(cfg, item[2])[1]
+    paths += [os.path.join(work_dir, f'{name}_{kind}') for name in ['fused'] + [f'input{k}' for k in range(len(items))]
+              for kind in ('per_class.csv', 'confusion.png')]
+    paths += [os.path.join(work_dir, 'fused_scores.npz'), os.path.join(work_dir, 'ensemble_metrics.json')]
+    if _opt(args, 'search_weights', False):
+        paths.append(_opt(args, 'save_weights') or os.path.join(work_dir, 'ensemble_weights.json'))
+    submission, topk = _opt(args, 'submission'), _opt(args, 'topk')
+    if submission:
+        fmt = FORMATS[submission]
+        paths += [os.path.join(args.out, fmt.csv_name), os.path.join(args.out, fmt.zip_name)]
+    if topk:
+        paths.append(os.path.join(args.out if submission else work_dir, f'top{topk}.csv'))
+    return paths
+
+
+def _input_dir(work_dir: str, k: int, item: tuple[str, ...]) -> str:
+    return os.path.join(work_dir, f'input{k}_{os.path.splitext(os.path.basename(item[1]))[0]}')
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -179,14 +206,13 @@ def _run(args: argparse.Namespace) -> int:
         if not os.path.isfile(args.ann_file):
             raise FileNotFoundError(f'{args.ann_file}: no such annotation file (--ann-file)')
         test_ids = load_test_ids(args.ann_file, None if split.lower() == 'none' else split)
-        fmt = FORMATS[submission]
-        refuse_existing([os.path.join(args.out, fmt.csv_name), os.path.join(args.out, fmt.zip_name)]
-                         + ([os.path.join(args.out, f'top{topk}.csv')] if topk else []), overwrite)
     items = parse_inputs(tokens)
     if weights is not None and len(weights) != len(items):
         raise EnsembleError(f'{len(weights)} --weights given for {len(items)} inputs')
     work_dir = _opt(args, 'work_dir') or os.path.join(
         'work_dirs', 'ensemble', datetime.datetime.now().strftime('%Y%m%d_%H%M%S'))
+    check_outputs(planned_outputs(args, items, work_dir), overwrite,
+                  folders=[work_dir] + ([args.out] if submission else []))
 
     # 1. inputs -> dumps (config/checkpoint pairs are tested first)
     paths = []
@@ -196,10 +222,10 @@ def _run(args: argparse.Namespace) -> int:
             continue
         _, config, checkpoint = item
         run_test = importlib.import_module('mg_posec3d.apis').run_test  # lazy: pulls in torch / mmengine
-        sub = os.path.join(work_dir, f'input{k}_{os.path.splitext(os.path.basename(config))[0]}')
+        sub = _input_dir(work_dir, k, item)
         print(f'[{k}] testing {config} with {checkpoint} -> {sub}')
         extra = dict(trust_checkpoint=True) if getattr(args, 'trust_checkpoint', False) else {}
-        paths.append(os.fspath(run_test(config, checkpoint, work_dir=sub,
+        paths.append(os.fspath(run_test(config, checkpoint, work_dir=sub, overwrite=overwrite,
                                         cfg_options=getattr(args, 'cfg_options', None) or None, **extra)))
     dumps = [load_scores(p) for p in paths]
     aligned = align_dumps(dumps)
@@ -266,7 +292,7 @@ def _run(args: argparse.Namespace) -> int:
                    input_metrics=[_jsonable(m) for m in result.input_metrics or []],
                    fused_metrics=_jsonable(result.fused_metrics), fused_scores=fused_path)
     metrics_path = os.path.join(work_dir, 'ensemble_metrics.json')
-    with open(metrics_path, 'w') as f:
+    with atomic_open(metrics_path, 'w') as f:
         json.dump(summary, f, indent=2)
         f.write('\n')
     written += [fused_path, metrics_path]
@@ -298,6 +324,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@cli_main
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if not args.ensemble:

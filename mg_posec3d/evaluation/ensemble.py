@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..fileio import ScoreDump, load_scores, save_scores
+from ..fileio import ScoreDump, atomic_open, load_scores, save_scores
 from . import metrics as M
 
 DEFAULT_TWO_WEIGHTS = (2.0, 3.0)  # joint : limb in the MiGA 2023 winning entry
@@ -273,12 +273,9 @@ class WeightSearchResult:
             note='searched on a labelled split; apply these weights to a different split (--weights-file)')
 
     def save(self, path: str | os.PathLike) -> str:
-        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        tmp = f'{path}.tmp'
-        with open(tmp, 'w') as f:
+        with atomic_open(path, 'w') as f:
             json.dump(self.to_json(), f, indent=2)
             f.write('\n')
-        os.replace(tmp, path)
         return os.fspath(path)
 
 

@@ -19,6 +19,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..fileio import atomic_open
+
 
 def _check(scores: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     scores = np.asarray(scores, dtype=np.float64)
@@ -125,8 +127,7 @@ _COLUMNS = ('class_id', 'name', 'support', 'predicted', 'correct', 'precision', 
 
 def write_per_class_csv(path: str | os.PathLike, rows: list[dict]) -> str:
     """CSV with a header; undefined precision/recall/f1 are written as empty fields."""
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    with open(path, 'w', newline='') as f:
+    with atomic_open(path, 'w', newline='') as f:
         w = csv.writer(f)
         w.writerow(_COLUMNS)
         for r in rows:
@@ -189,8 +190,8 @@ def plot_confusion_matrix(cm: np.ndarray, class_names: Sequence[str], path: str 
                     ax.text(j, i, f'{norm[i, j]:.2f}', ha='center', va='center', fontsize=8,
                             color='white' if norm[i, j] > 0.5 else 'black')
     fig.tight_layout()
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    fig.savefig(path)
+    with atomic_open(path, 'wb') as f:
+        fig.savefig(f, format='png')
     return os.fspath(path)
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..fileio import safe_load_pickle
+from ..fileio import atomic_open, check_outputs, safe_load_pickle
 from .metrics import ranked_classes
 
 
@@ -182,13 +182,6 @@ class WrittenSubmission:
     label_counts: dict
 
 
-def refuse_existing(paths: Sequence[str], overwrite: bool) -> None:
-    existing = [p for p in paths if os.path.exists(p)]
-    if existing and not overwrite:
-        raise SubmissionError(f'refusing to overwrite existing {", ".join(existing)} (pass --overwrite / '
-                              'overwrite=True to replace)')
-
-
 def render_csv(rows: Sequence[tuple[str, int]], fmt: SubmissionFormat) -> str:
     lines = [','.join(fmt.header)] if fmt.header else []
     lines += [f'{i},{int(label)}' for i, label in rows]
@@ -203,17 +196,12 @@ def write_submission(rows: Sequence[tuple[str, int]], out_dir: str | os.PathLike
     out_dir = os.fspath(out_dir)
     csv_path, zip_path = os.path.join(out_dir, fmt.csv_name), os.path.join(out_dir, fmt.zip_name)
     validate_rows(rows, expected_ids, num_classes, source=csv_path)
-    refuse_existing([csv_path, zip_path], overwrite)
-    os.makedirs(out_dir, exist_ok=True)
+    check_outputs([csv_path, zip_path], overwrite, folders=[out_dir])
     text = render_csv(rows, fmt)
-    tmp = csv_path + '.tmp'
-    with open(tmp, 'w', newline='') as f:
+    with atomic_open(csv_path, 'w', newline='') as f:
         f.write(text)
-    os.replace(tmp, csv_path)
-    tmp = zip_path + '.tmp'
-    with zipfile.ZipFile(tmp, 'w', compression=zipfile.ZIP_DEFLATED) as z:
+    with atomic_open(zip_path, 'wb') as f, zipfile.ZipFile(f, 'w', compression=zipfile.ZIP_DEFLATED) as z:
         z.writestr(fmt.csv_name, text)  # at the zip root: the graders look for it there
-    os.replace(tmp, zip_path)
     check_submission(zip_path, expected_ids, num_classes, fmt)  # round trip
     return WrittenSubmission(format=fmt, csv_path=csv_path, zip_path=zip_path, num_rows=len(rows),
                              label_counts=dict(sorted(Counter(int(r[1]) for r in rows).items())))
@@ -227,7 +215,7 @@ def write_topk_csv(path: str | os.PathLike, ids: Sequence[str], scores: np.ndarr
     scores = np.asarray(scores)
     if not 1 <= k <= scores.shape[1]:
         raise SubmissionError(f'--topk must be in [1, {scores.shape[1]}], got {k}')
-    refuse_existing([path], overwrite)
+    check_outputs([path], overwrite)
     ranked = ranked_classes(scores, k)
     header = ['id'] + [f'top{j + 1}' for j in range(k)] + [f'p{j + 1}' for j in range(k)]
     if class_names is not None:
@@ -238,8 +226,7 @@ def write_topk_csv(path: str | os.PathLike, ids: Sequence[str], scores: np.ndarr
         if class_names is not None:
             cells.append('"' + str(class_names[ranked[n, 0]]).replace('"', '""') + '"')
         lines.append(','.join(cells))
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    with open(path, 'w', newline='') as f:
+    with atomic_open(path, 'w', newline='') as f:
         f.write('\n'.join(lines) + '\n')
     return path
 

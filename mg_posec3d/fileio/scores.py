@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .atomic import atomic_open
+
 
 @dataclass
 class ScoreDump:
@@ -35,10 +37,8 @@ def save_scores(path: str | os.PathLike, ids, scores, labels=None, class_names=N
                         else np.asarray(labels, dtype=np.int64).reshape(len(ids)))
     if class_names is not None:
         arrays['class_names'] = np.asarray([str(c) for c in class_names], dtype=str)
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    tmp = f'{path}.tmp.npz'
-    np.savez(tmp, **arrays)
-    os.replace(tmp, path)
+    with atomic_open(path, 'wb') as f:  # to a file object np.savez adds no '.npz' to the name
+        np.savez(f, **arrays)
     return os.fspath(path)
 
 

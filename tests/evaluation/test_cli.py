@@ -52,9 +52,11 @@ def test_search_on_val_then_submit_test(tmp_path, rtg, rtg_split_dumps, capsys):
     assert rows == [(i, pred[i]) for i in test_ids]
     assert (sub / 'top2.csv').read_text().splitlines()[0] == 'id,top1,top2,p1,p2,top1_name'
 
-    # running again must not replace the submission silently
+    # running again must not replace the submission (nor the work dir's files) silently
+    before = {p: p.read_bytes() for p in (sub / 'Submission.zip', tmp_path / 'test' / 'fused_scores.npz')}
     assert run(argv) == 2
-    assert 'refusing to overwrite' in capsys.readouterr().err
+    assert '5 output files exist' in capsys.readouterr().err  # fused scores, metrics, csv, zip, top-2
+    assert all(p.read_bytes() == b for p, b in before.items())
     assert run(argv + ['--overwrite']) == 0
 
 
@@ -82,24 +84,37 @@ def test_weights_file_on_its_own_split_warns(tmp_path, rtg_split_dumps, capsys):
     wd = str(tmp_path / 'wd')
     assert run(['--ensemble', d['joint', 'val'], d['limb', 'val'], '--search-weights', '--work-dir', wd]) == 0
     assert run(['--ensemble', d['joint', 'val'], d['limb', 'val'], '--weights-file',
-                os.path.join(wd, 'ensemble_weights.json'), '--work-dir', wd]) == 0
+                os.path.join(wd, 'ensemble_weights.json'), '--work-dir', wd + '_applied']) == 0
     assert 'optimistic' in capsys.readouterr().err
 
 
-def test_config_checkpoint_pairs_are_tested_first(tmp_path, monkeypatch, rtg_split_dumps):
+def test_config_checkpoint_pairs_are_tested_first(tmp_path, monkeypatch, rtg_split_dumps, capsys):
     """mg_posec3d.apis.run_test is replaced by a STUB that returns an existing dump: this checks the argument
-    parsing and the call, not the model testing (the lead's apis tests cover that)."""
+    parsing, the output check made before any model runs, and the call, not the model testing (the lead's apis
+    tests cover that)."""
+    from mg_posec3d import apis
+
     calls = []
 
     def fake_run_test(config, checkpoint, work_dir=None, cfg_options=None, **kwargs):
-        calls.append((config, checkpoint, work_dir, cfg_options))
+        calls.append((config, checkpoint, work_dir, cfg_options, kwargs))
         return rtg_split_dumps['limb', 'val']
 
-    monkeypatch.setitem(sys.modules, 'mg_posec3d.apis', types.SimpleNamespace(run_test=fake_run_test))
+    monkeypatch.setattr(apis, 'run_test', fake_run_test)
     wd = str(tmp_path / 'wd')
-    assert run(['--ensemble', rtg_split_dumps['joint', 'val'], 'configs/limb.py', 'work_dirs/limb/best.pth',
-                '--work-dir', wd]) == 0
-    assert calls == [('configs/limb.py', 'work_dirs/limb/best.pth', os.path.join(wd, 'input1_limb'), None)]
+    limb = os.path.join(ROOT, 'configs', 'limb.py')
+    argv = ['--ensemble', rtg_split_dumps['joint', 'val'], limb, 'work_dirs/limb/best.pth', '--work-dir', wd]
+    # the pair's score dump (default name: scores_<test split>_<checkpoint>.npz) already exists: refused
+    # before the pair is tested, and the file is left alone
+    planned = os.path.join(wd, 'input1_limb', 'scores_test_best.npz')
+    os.makedirs(os.path.dirname(planned))
+    open(planned, 'w').write('mine')
+    assert run(argv) == 2
+    assert capsys.readouterr().err == f'error: {planned} exists; pass --overwrite to replace it\n'
+    assert calls == [] and open(planned).read() == 'mine'
+    assert run(argv + ['--overwrite']) == 0
+    assert calls == [(limb, 'work_dirs/limb/best.pth', os.path.join(wd, 'input1_limb'), None,
+                      {'overwrite': True})]
 
 
 def test_add_arguments_reuses_existing_flags():

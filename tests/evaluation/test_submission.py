@@ -82,7 +82,8 @@ def test_never_overwrites_silently(tmp_path):
     S.write_submission(ROWS, tmp_path, 'miga2023', IDS, 32)
     before = (tmp_path / 'Submission.zip').read_bytes()
     changed = [(i, 1) for i, _ in ROWS]
-    with pytest.raises(S.SubmissionError, match='refusing to overwrite'):
+    with pytest.raises(FileExistsError, match='2 output files exist: .*Submission.csv, .*Submission.zip; pass '
+                                              '--overwrite to replace them'):
         S.write_submission(changed, tmp_path, 'miga2023', IDS, 32)
     assert (tmp_path / 'Submission.zip').read_bytes() == before
     S.write_submission(changed, tmp_path, 'miga2023', IDS, 32, overwrite=True)
@@ -129,7 +130,7 @@ def test_topk_csv_hand_checked(tmp_path):
     path = S.write_topk_csv(tmp_path / 'top2.csv', ['a', 'b'], scores, 2, ['small', 'medium', 'large'])
     assert open(path).read().splitlines() == [
         'id,top1,top2,p1,p2,top1_name', 'a,1,2,0.700000,0.200000,"medium"', 'b,0,2,0.500000,0.300000,"small"']
-    with pytest.raises(S.SubmissionError, match='refusing to overwrite'):
+    with pytest.raises(FileExistsError, match='top2.csv exists; pass --overwrite to replace it'):
         S.write_topk_csv(path, ['a', 'b'], scores, 2)
     with pytest.raises(S.SubmissionError, match='--topk must be in'):
         S.write_topk_csv(tmp_path / 'x.csv', ['a', 'b'], scores, 4)
