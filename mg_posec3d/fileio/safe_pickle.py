@@ -10,7 +10,8 @@ import _compat_pickle
 import io
 import os
 import pickle
-import tempfile
+
+from .atomic import atomic_open
 
 # (module, name) pairs a data-only annotation pickle may reference. numpy moved ``core`` to ``_core`` in 2.x.
 _ALLOWED: set[tuple[str, str]] = {
@@ -79,20 +80,6 @@ def load_pickle(path: str | os.PathLike, unsafe: bool = False):
 
 
 def save_pickle(obj, path: str | os.PathLike) -> None:
-    """Write ``obj`` atomically: ``path`` is either untouched or the complete new file (a temporary file in the
-    same folder, renamed over it; removed if writing fails)."""
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix='.' + os.path.basename(path) + '.', suffix='.tmp', dir=folder)
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            pickle.dump(obj, f, protocol=4)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    """Write ``obj`` atomically: ``path`` is either untouched or the complete new file (see ``fileio.atomic``)."""
+    with atomic_open(path, 'wb') as f:
+        pickle.dump(obj, f, protocol=4)

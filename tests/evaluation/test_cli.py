@@ -79,6 +79,37 @@ def test_refusals(tmp_path, rtg, rtg_split_dumps, capsys):
         assert msg in capsys.readouterr().err, msg
 
 
+def test_reused_work_dir_is_refused_without_overwrite(tmp_path, rtg, rtg_split_dumps, capsys):
+    d = rtg_split_dumps
+    wd = tmp_path / 'wd'
+    argv = ['--ensemble', d['joint', 'val'], d['limb', 'val'], '--search-weights', '--search-step', '0.5',
+            '--work-dir', str(wd)]
+    assert run(argv) == 0
+    capsys.readouterr()
+    written = sorted(os.listdir(wd))
+    assert written == sorted(['ensemble_metrics.json', 'ensemble_weights.json', 'fused_scores.npz'] + [
+        f'{n}_{k}' for n in ('fused', 'input0', 'input1') for k in ('per_class.csv', 'confusion.png')])
+    before = {f: (wd / f).read_bytes() for f in written}
+    # another search into the same work dir: every file it would replace is refused at once, none is touched
+    again = argv + ['--search-metric', 'mean_class']
+    assert run(again) == 2
+    assert capsys.readouterr().err == (
+        f'error: 9 output files exist: {wd}/fused_per_class.csv, {wd}/fused_confusion.png, '
+        f'{wd}/input0_per_class.csv, {wd}/input0_confusion.png and 5 more; pass --overwrite to replace them\n')
+    assert {f: (wd / f).read_bytes() for f in written} == before
+    assert run(again + ['--overwrite']) == 0
+    assert json.loads((wd / 'ensemble_weights.json').read_text())['metric'] == 'mean_class'
+    assert sorted(os.listdir(wd)) == written  # replaced in place, no temporary file left behind
+    # --out / --work-dir naming a file: a clear error, nothing written
+    sub = tmp_path / 'sub'
+    sub.write_text('mine')
+    test = ['--ensemble', d['joint', 'test'], d['limb', 'test'], '--submission', 'miga2023', '--ann-file',
+            rtg['path'], '--work-dir', str(tmp_path / 'wd_test')]
+    assert run(test + ['--out', str(sub), '--overwrite']) == 2
+    assert capsys.readouterr().err == f'error: {sub} is a file, not a folder; give a folder path\n'
+    assert sub.read_text() == 'mine' and not (tmp_path / 'wd_test').exists()
+
+
 def test_weights_file_on_its_own_split_warns(tmp_path, rtg_split_dumps, capsys):
     d = rtg_split_dumps
     wd = str(tmp_path / 'wd')

@@ -124,7 +124,8 @@ def test_tolerance_never_overwrite_nothing_paired(layout, capsys):
     assert {a['frame_dir'] for a in safe_load_pickle(str(out))['annotations']} == paired - {'extra'}
     empty = tmp / 'empty'
     empty.mkdir()
-    assert run(ann, empty, '--out', tmp / 'none.pkl') == 1
+    assert run(ann, empty, '--out', tmp / 'none.pkl') == 2
+    assert 'error: no clip could be paired; nothing written to' in capsys.readouterr().err
     assert not (tmp / 'none.pkl').exists()
     assert run(ann, tmp / 'missing_dir', '--out', tmp / 'none.pkl') == 2
     assert run(ann, vids, '--out', ann) == 2
