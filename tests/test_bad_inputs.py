@@ -379,6 +379,98 @@ def _(tmp, capsys):
     return err, r'Submission\.zip.*--overwrite'
 
 
+# ---- sec-tools (outputs refused without --overwrite; one error line, traceback only with --debug) ----
+@case('score dump onto an annotation pickle')
+def _(tmp, capsys):
+    ann = _ann_file(tmp)
+    before = open(ann, 'rb').read()
+    err = _cli('test', [os.path.join(REPO, 'configs', 'demo', 'joint.py'), os.path.join(tmp, 'x.pth'), '--dump', ann,
+                        '--overwrite'], capsys)
+    assert open(ann, 'rb').read() == before
+    return err, r'^error: --dump .*ann\.pkl: a score dump is an \.npz file ' \
+                r'\(tools/test\.py --ensemble reads \*\.npz\); give a path ending in \.npz\n$'
+
+
+@case('existing score dump')
+def _(tmp, capsys):
+    dump = os.path.join(tmp, 'joint_val.npz')
+    open(dump, 'w').write('mine')
+    err = _cli('test', [os.path.join(REPO, 'configs', 'demo', 'joint.py'), os.path.join(tmp, 'x.pth'), '--dump', dump],
+               capsys)
+    assert open(dump).read() == 'mine'
+    return err, r'^error: .*joint_val\.npz exists; pass --overwrite to replace it\n$'
+
+
+@case('reused ensemble work dir')
+def _(tmp, capsys):
+    a, b = _dumps(tmp, ['x1', 'x2'], ['x1', 'x2'])
+    argv = ['--ensemble', a, b, '--work-dir', os.path.join(tmp, 'w')]
+    assert _load_tool('test').main(argv) == 0
+    capsys.readouterr()
+    err = _cli('test', argv, capsys)
+    return err, r'^error: 8 output files exist: .*w/fused_per_class\.csv, .*w/fused_confusion\.png, ' \
+                r'.*w/input0_per_class\.csv, .*w/input0_confusion\.png and 4 more; pass --overwrite to replace them\n$'
+
+
+@case('submission --out naming a file')
+def _(tmp, capsys):
+    open(os.path.join(tmp, 'sub'), 'w').write('mine')
+    err = _submission(tmp, capsys, ['v1_0', 'v1_1', 'v2_0'], '--overwrite')
+    assert open(os.path.join(tmp, 'sub')).read() == 'mine'
+    return err, r'^error: .*sub is a file, not a folder; give a folder path\n$'
+
+
+@case('existing overlay video')
+def _(tmp, capsys):
+    os.makedirs(os.path.join(tmp, 'vis'))
+    open(os.path.join(tmp, 'vis', 'basketball_426x240.mp4'), 'w').write('mine')
+    err = _cli('extract_pose', [os.path.join(REPO, 'tests', 'data', 'videos'), '--out', os.path.join(tmp, 'o.pkl'),
+                                '--vis', os.path.join(tmp, 'vis')], capsys)
+    return err, r'^error: .*vis/basketball_426x240\.mp4 exists; pass --overwrite to replace it\n$'
+
+
+@case('existing pairing report')
+def _(tmp, capsys):
+    report = os.path.join(tmp, 'report.json')
+    open(report, 'w').write('mine')
+    err = _cli('pair_rgb', [SAMPLE, os.path.join(REPO, 'tests', 'data', 'videos'), '--out', os.path.join(tmp, 'o.pkl'),
+                            '--report', report], capsys)
+    return err, r'^error: .*report\.json exists; pass --overwrite to replace it\n$'
+
+
+@case('existing demo video')
+def _(tmp, capsys):
+    video = os.path.join(tmp, 'out.mp4')
+    open(video, 'w').write('mine')
+    err = _cli('demo', [os.path.join(REPO, 'tests', 'data', 'videos', 'basketball_426x240.mp4'),
+                        os.path.join(REPO, 'configs', 'demo', 'joint.py'), os.path.join(tmp, 'x.pth'),
+                        '--out-video', video], capsys)
+    return err, r'^error: .*out\.mp4 exists; pass --overwrite to replace it\n$'
+
+
+@case('existing benchmark json')
+def _(tmp, capsys):
+    out = os.path.join(tmp, 'bench.json')
+    open(out, 'w').write('mine')
+    err = _cli('benchmark', ['--json', out], capsys)
+    return err, r'^error: .*bench\.json exists; pass --overwrite to replace it\n$'
+
+
+@case('unknown clip for draw_layout')
+def _(tmp, capsys):
+    err = _cli('draw_layout', ['--ann', SAMPLE, '--clip', 'ghost', '--out', os.path.join(tmp, 'l.png')], capsys)
+    return err, r"^error: .*rtg_miga22\.pkl: no clip 'ghost' \(frame_dir\); the file has e\.g\. \['P1_L_01', .*\]\n$"
+
+
+@case('unexpected error deep inside mmengine')
+def _(tmp, capsys):
+    err = _cli('test', [os.path.join(REPO, 'configs', 'demo', 'joint.py'), _checkpoint(tmp), '--work-dir',
+                        os.path.join(tmp, 'w'), '--cfg-options', 'test_dataloader.dataset.type=NoSuchDataset',
+                        'log_level=WARNING'], capsys)
+    return err, r"^error: KeyError: 'NoSuchDataset is not in the mmaction::dataset registry\. .*' " \
+                r"\(run with --debug for the traceback\)\n$"
+
+
 def _load_tool(name):
     import importlib.util
     spec = importlib.util.spec_from_file_location(name, os.path.join(REPO, 'tools', f'{name}.py'))
