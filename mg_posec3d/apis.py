@@ -7,7 +7,7 @@ import re
 
 from mmengine.config import Config, DictAction  # noqa: F401  (DictAction re-exported for the tools)
 
-from .cli_utils import UserError  # defined there so light tools need no mmengine; callers use apis.UserError
+from .cli_utils import UserError  # lives with the one error rule of the tools; re-exported for callers
 from .datasets.validation import is_unlabelled
 from .fileio import check_outputs, safe_load_pickle
 

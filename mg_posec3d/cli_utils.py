@@ -11,7 +11,7 @@ the tool's parser gets :func:`add_debug_argument`. Then:
 - ``--debug`` lets the exception propagate, so Python prints the full traceback;
 - Ctrl-C prints ``interrupted`` and exits 130 (the shell's code for SIGINT), without a traceback.
 
-This module imports nothing heavy: the converters use it without loading torch or mmengine.
+The module itself imports only the standard library (``apis`` re-exports its ``UserError``).
 """
 from __future__ import annotations
 

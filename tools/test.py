@@ -20,8 +20,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--work-dir', help='where logs and the score dump go')
     p.add_argument('--dump', help='score-dump path, an .npz (default: WORK_DIR/scores_<split>_<checkpoint>.npz)')
     p.add_argument('--overwrite', action='store_true',
-                   help='replace existing output files (without it a run that would replace one is refused '
-                        'before the model is built)')
+                   help='replace existing output files: the score dump, and with --ensemble its fused scores, '
+                        'metrics, reports, weights, submission and top-k csv (without it a run that would replace '
+                        'one is refused before anything runs)')
     p.add_argument('--trust-checkpoint', action='store_true',
                    help='load the checkpoint with full unpickling (runs code in it: trusted files only)')
     p.add_argument('--precision', choices=['fp32', 'bf16'], default='fp32',
