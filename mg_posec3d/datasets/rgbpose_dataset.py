@@ -23,8 +23,8 @@ from mmaction.registry import DATASETS, TRANSFORMS
 from mmcv.transforms import BaseTransform
 from mmengine.logging import MMLogger
 
+from ..fileio.video import VideoReadError, read_frames
 from .pose_dataset import MGPoseDataset
-from .rgb_source import RGBSourceError, read_frames
 from .validation import AnnotationError, ValidationReport
 
 PAIR_HINT = ('Pair the skeletons with their videos first: `python tools/pair_rgb.py ANN.pkl VIDEO_DIR --out '
@@ -123,7 +123,7 @@ class RGBPoseDecode(BaseTransform):
             results[f'{mod}_inds'] = inds
             if mod == 'RGB':
                 if 'filename' not in results:
-                    raise RGBSourceError(f'clip {clip!r} has no RGB source (filename); use RGBPoseDataset')
+                    raise VideoReadError(f'clip {clip!r} has no RGB source (filename); use RGBPoseDataset')
                 mapping = results.get('rgb_frame_inds')
                 src = np.asarray(mapping)[inds] if mapping is not None else inds
                 results['imgs'] = read_frames(results['filename'], src, self.backend, clip=clip)
