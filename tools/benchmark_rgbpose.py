@@ -24,8 +24,6 @@ import numpy as np
 import torch
 
 import mg_posec3d  # noqa: F401  (upstream fixes; registers modules)
-import mg_posec3d.datasets.rgbpose_dataset  # noqa: F401
-import mg_posec3d.models.rgbpose_head  # noqa: F401
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIGS = {'demo': os.path.join(REPO, 'configs', 'demo', 'rgbpose_joint.py'),

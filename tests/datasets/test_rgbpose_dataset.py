@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 from mmaction.datasets.transforms import MMUniformSampleFrames
 
-from mg_posec3d.datasets.rgbpose_dataset import RGBPoseDataset, RGBPoseDecode
+from mg_posec3d.datasets.rgbpose_dataset import RGBPoseDataset
+from mg_posec3d.datasets.transforms import RGBPoseDecode
 from mg_posec3d.datasets.validation import AnnotationError
 from mg_posec3d.fileio.video import VideoReadError, available_backends
 from tests.datasets.rgb_fixtures import (
