@@ -5,8 +5,7 @@
 # Test scores: fused (1:1) -> the usual score dump of tools/test.py; per pathway -> PathwayScoreMetric's dumps
 # (set test_evaluator.1.out_file, see the README). Start from an mmaction2 NTU-60 checkpoint with load_from.
 _base_ = ['_base_/datasets/imigue_pose.py', '_base_/default_runtime.py']
-custom_imports = dict(imports=['mg_posec3d', 'mg_posec3d.models.rgbpose_head',
-                               'mg_posec3d.datasets.rgbpose_dataset'], allow_failed_imports=False)
+custom_imports = dict(imports=['mg_posec3d'], allow_failed_imports=False)
 
 dataset_type = 'RGBPoseDataset'
 data_root = 'data/imigue/'

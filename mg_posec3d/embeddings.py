@@ -13,7 +13,6 @@ import numpy as np
 
 DATA_DIR = os.path.join(os.path.dirname(__file__), 'data')
 IMIGUE_LABELS = os.path.join(DATA_DIR, 'label_embeddings', 'imigue_labels.txt')
-IMIGUE_GLOVE300 = os.path.join(DATA_DIR, 'label_embeddings', 'imigue_glove300.npy')
 
 
 def read_label_names(path: str | os.PathLike) -> list[str]:

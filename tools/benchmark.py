@@ -77,7 +77,7 @@ def pipeline(renderer: str, kind: str, size: int, clip_len: int, num_clips: int 
     )
     from mmengine.dataset import Compose
 
-    from mg_posec3d.datasets.transforms.heatmap import FastGeneratePoseTarget, PackPoseForHeatmap
+    from mg_posec3d.datasets.transforms import FastGeneratePoseTarget, PackPoseForHeatmap
     from mg_posec3d.layouts import MIGA22
 
     gen = {'mmaction2': GeneratePoseTarget, 'fast': FastGeneratePoseTarget,
@@ -131,7 +131,7 @@ def bench_renderers(clips: list[dict], size: int, clip_len: int, repeats: int) -
     """Per clip (ms, CPU time of one thread): whole pipeline and the render step alone, per renderer."""
     from mmaction.datasets.transforms import GeneratePoseTarget
 
-    from mg_posec3d.datasets.transforms.heatmap import FastGeneratePoseTarget, PackPoseForHeatmap
+    from mg_posec3d.datasets.transforms import FastGeneratePoseTarget, PackPoseForHeatmap
 
     out = {}
     for kind in ('joint', 'limb'):

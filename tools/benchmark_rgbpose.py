@@ -25,8 +25,6 @@ import numpy as np
 import torch
 
 import mg_posec3d  # noqa: F401  (upstream fixes; registers modules)
-import mg_posec3d.datasets.rgbpose_dataset  # noqa: F401
-import mg_posec3d.models.rgbpose_head  # noqa: F401
 from mg_posec3d.cli_utils import UserError, add_debug_argument, cli_main
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

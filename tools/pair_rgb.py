@@ -18,8 +18,8 @@ import sys
 import mg_posec3d  # noqa: F401  (upstream fixes)
 from mg_posec3d.cli_utils import UserError, add_debug_argument, cli_main
 from mg_posec3d.datasets.rgb_pairing import CHECKS, MATCHES, pair_annotations
-from mg_posec3d.datasets.rgb_source import VIDEO_BACKENDS
 from mg_posec3d.fileio import atomic_path, check_outputs, safe_load_pickle, save_pickle
+from mg_posec3d.fileio.video import VIDEO_BACKENDS
 
 
 def parse_args(argv=None):

@@ -1,5 +1,5 @@
 # Exact reproduction of the MiGA 2023 winning joint model, including their keypoint lists
-# (layout miga22_hfut2023: flip pairs as published, see mg_posec3d/layouts.py).
+# (layout miga22_hfut2023: flip pairs as published, see mg_posec3d/layouts/model_layouts.py).
 _base_ = ['../joint.py']
 left_kp = [1, 3, 5, 7, 9, 11, 13, 15, 17, 19]
 right_kp = [2, 4, 6, 8, 10, 12, 14, 16, 18, 20]

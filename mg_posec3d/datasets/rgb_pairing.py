@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .rgb_source import IMAGE_EXTS, VIDEO_EXTS, RGBSourceError, count_frames, read_frames
+from ..fileio.video import IMAGE_EXTS, VIDEO_EXTS, VideoReadError, count_frames, read_frames
 
 CHECKS = ('exists', 'count', 'decode')
 MATCHES = ('auto', 'clip', 'video')
@@ -123,7 +123,7 @@ def pair_annotations(data, root: str, backend: str = 'auto', check: str = 'decod
         if rel not in counts:
             try:
                 counts[rel] = count_frames(os.path.join(root, rel), backend, clip=clip)
-            except RGBSourceError as e:
+            except VideoReadError as e:
                 counts[rel] = str(e)
         return counts[rel]
 
@@ -173,7 +173,7 @@ def pair_annotations(data, root: str, backend: str = 'auto', check: str = 'decod
         if check == 'decode':
             try:
                 read_frames(os.path.join(root, rel), [int(inds.min()), int(inds.max())], backend, clip=name)
-            except RGBSourceError as e:
+            except VideoReadError as e:
                 report.bad_source.append((name, str(e)))
                 used.add(rel)
                 continue

@@ -2,7 +2,8 @@
 
 ``metrics``, ``ensemble`` and ``submission`` are plain numpy (matplotlib only when a confusion plot is
 drawn); ``cli`` holds the ``--ensemble`` arguments that ``tools/test.py`` adds to its parser;
-``score_dump`` registers ``ScoreDumpMetric`` (writes the dumps fused here) into mmaction2's METRICS.
+``score_dump`` registers ``ScoreDumpMetric`` (writes the dumps fused here) and ``pathway_metric``
+``PathwayScoreMetric`` (per-pathway accuracy and dumps of two-stream models) into mmaction2's METRICS.
 """
 from .ensemble import (
     AlignedDumps,
@@ -28,6 +29,7 @@ from .metrics import (
     write_per_class_csv,
     write_reports,
 )
+from .pathway_metric import PathwayScoreMetric
 from .score_dump import ScoreDumpMetric
 from .submission import (
     FORMATS,
@@ -46,7 +48,7 @@ __all__ = [
     'ensemble_dumps', 'ensemble_aligned', 'fuse', 'load_weights_file', 'search_weights', 'simplex_grid',
     'confusion_matrix', 'evaluate', 'mean_class_accuracy', 'per_class_report', 'plot_confusion_matrix',
     'top_k_accuracy', 'write_per_class_csv', 'write_reports',
-    'ScoreDumpMetric',
+    'PathwayScoreMetric', 'ScoreDumpMetric',
     'FORMATS', 'SubmissionError', 'check_submission', 'load_test_ids', 'read_submission', 'rows_from_scores',
     'validate_rows', 'write_submission', 'write_topk_csv',
 ]

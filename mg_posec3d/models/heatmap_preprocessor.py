@@ -13,7 +13,7 @@ import torch
 from mmaction.models.data_preprocessors import ActionDataPreprocessor
 from mmaction.registry import MODELS
 
-from ..datasets.transforms.heatmap import render_batch
+from ..heatmaps.render import render_batch
 
 
 def stack_keypoints(inputs: list[torch.Tensor]) -> torch.Tensor:

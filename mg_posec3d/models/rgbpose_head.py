@@ -2,29 +2,26 @@
 
 mmaction2's ``RGBPoseHead`` (one classifier and one cross-entropy per pathway) plus, per pathway, an
 ``emb_fc`` from the pooled feature (before dropout) to the label word-vector space, trained with
-``alpha_p * MSE(emb_fc_p(feat_p), e_label)`` as in :class:`SemanticEmbeddingHead`. Losses:
+``alpha_p * MSE(emb_fc_p(feat_p), e_label)`` as in
+:class:`~mg_posec3d.models.semantic_head.SemanticEmbeddingHead`. Losses:
 ``rgb_loss_cls``, ``pose_loss_cls``, ``rgb_loss_emb``, ``pose_loss_emb`` (and the per-pathway top-k accuracy).
 
 At test time ``pred_score`` is one tensor (so ``AccMetric`` and ``ScoreDumpMetric`` treat the model like any
 other): the weighted mean of the two pathways' clip-averaged scores (``test_output='fused'``), or one
 pathway's (``'rgb'`` / ``'pose'``). Both pathways' scores are always attached as ``rgb_score`` and
-``pose_score`` for :class:`~mg_posec3d.models.rgbpose_head.PathwayScoreMetric`.
+``pose_score`` for :class:`~mg_posec3d.evaluation.pathway_metric.PathwayScoreMetric`.
 """
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import numpy as np
 import torch.nn.functional as F
-from mmaction.evaluation import mean_class_accuracy, top_k_accuracy
 from mmaction.models.heads import RGBPoseHead
-from mmaction.registry import METRICS, MODELS
-from mmengine.evaluator import BaseMetric
+from mmaction.registry import MODELS
 from mmengine.model.weight_init import normal_init
 from torch import Tensor, nn
 
-from ..fileio import save_scores
-from .semantic_head import SemanticEmbeddingHead
+from .label_embedding_target import label_embedding_targets
 
 PATHWAYS = ('rgb', 'pose')
 
@@ -98,7 +95,7 @@ class RGBPoseSemanticHead(RGBPoseHead):
         losses = self.loss_by_feat(self.classify(pooled), data_samples)
         if any(self.loss_emb_weight.values()):
             # the same per-sample targets (and error messages) as the single-stream head
-            target = SemanticEmbeddingHead.target_embeddings(self, data_samples, pooled['rgb'])
+            target = label_embedding_targets(data_samples, pooled['rgb'], self.embedding_dim)
             for p, fc in (('rgb', self.emb_rgb), ('pose', self.emb_pose)):
                 if self.loss_emb_weight[p]:
                     losses[f'{p}_loss_emb'] = self.loss_emb_weight[p] * F.mse_loss(fc(pooled[p]), target)
@@ -114,57 +111,3 @@ class RGBPoseSemanticHead(RGBPoseHead):
             for p in PATHWAYS:
                 ds.set_field(scores[p][i], f'{p}_score')
         return data_samples
-
-
-@METRICS.register_module()
-class PathwayScoreMetric(BaseMetric):
-    """Per-pathway accuracy of a two-stream model and, with ``out_file``, per-pathway score dumps.
-
-    Reads the ``rgb_score`` / ``pose_score`` that :class:`RGBPoseSemanticHead` attaches. Logs
-    ``pathway/{p}_top1``, ``{p}_top{k}`` and ``{p}_mean_class`` when labels are known. With
-    ``out_file='DIR/scores.npz'`` it writes ``DIR/scores_rgb.npz`` and ``DIR/scores_pose.npz`` (format of
-    :func:`mg_posec3d.fileio.save_scores`: ids = ``frame_dir``), ready for ``tools/test.py --ensemble``.
-
-    Args:
-        out_file: Stem of the dumps (``_<pathway>`` is added before the extension); None: no dump.
-        pathways: Which pathway scores to evaluate / dump.
-        topk: The k of the top-k accuracies.
-    """
-
-    default_prefix = 'pathway'
-
-    def __init__(self, out_file: str | None = None, pathways: Sequence[str] = PATHWAYS, topk=(1, 5),
-                 collect_device: str = 'cpu', prefix: str | None = None) -> None:
-        super().__init__(collect_device=collect_device, prefix=prefix)
-        self.out_file = out_file
-        self.pathways = tuple(pathways)
-        self.topk = tuple(topk)
-
-    def process(self, data_batch, data_samples) -> None:
-        for ds in data_samples:
-            missing = [p for p in self.pathways if f'{p}_score' not in ds]
-            if missing:
-                raise KeyError(f'PathwayScoreMetric: no {missing[0]}_score in the model output; it needs a '
-                               'two-stream model with RGBPoseSemanticHead')
-            label = ds.get('gt_label', None)
-            label = int(label.item()) if label is not None and label.numel() == 1 else -1
-            scores = {p: ds[f'{p}_score'].detach().float().cpu().numpy() for p in self.pathways}
-            self.results.append((str(ds.get('frame_dir', len(self.results))), scores, label))
-
-    def dump_path(self, pathway: str) -> str:
-        stem, ext = (self.out_file[:-4], '.npz') if self.out_file.endswith('.npz') else (self.out_file, '.npz')
-        return f'{stem}_{pathway}{ext}'
-
-    def compute_metrics(self, results: list) -> dict:
-        ids = [r[0] for r in results]
-        labels = np.array([r[2] for r in results])
-        metrics = {}
-        for p in self.pathways:
-            scores = np.stack([r[1][p] for r in results])
-            if self.out_file:
-                save_scores(self.dump_path(p), ids, scores, labels)
-            if len(labels) and (labels >= 0).all():
-                for k, acc in zip(self.topk, top_k_accuracy(scores, labels, self.topk)):
-                    metrics[f'{p}_top{k}'] = float(acc)
-                metrics[f'{p}_mean_class'] = float(mean_class_accuracy(scores, labels))
-        return metrics

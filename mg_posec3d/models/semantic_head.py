@@ -7,13 +7,13 @@ The target embedding travels with each sample as ``data_sample.label_embedding``
 """
 from __future__ import annotations
 
-import numpy as np
-import torch
 import torch.nn.functional as F
 from mmaction.models.heads import I3DHead
 from mmaction.registry import MODELS
 from mmengine.model.weight_init import normal_init
 from torch import Tensor, nn
+
+from .label_embedding_target import label_embedding_targets
 
 
 @MODELS.register_module()
@@ -57,21 +57,6 @@ class SemanticEmbeddingHead(I3DHead):
         feat = self.pool(feats)
         losses = self.loss_by_feat(self.classify(feat), data_samples)
         if self.loss_emb_weight:
-            target = self.target_embeddings(data_samples, feat)
+            target = label_embedding_targets(data_samples, feat, self.embedding_dim)
             losses['loss_emb'] = self.loss_emb_weight * F.mse_loss(self.emb_fc(feat), target)
         return losses
-
-    def target_embeddings(self, data_samples, like: Tensor) -> Tensor:
-        rows = []
-        for i, ds in enumerate(data_samples):
-            emb = ds.get('label_embedding')
-            if emb is None:
-                raise KeyError(f'sample {i} of the batch has no label_embedding: give the dataset '
-                               'label_embeddings=... and pack it with '
-                               "PackActionInputs(algorithm_keys=('label_embedding',))")
-            rows.append(torch.as_tensor(np.asarray(emb) if not isinstance(emb, Tensor) else emb))
-        target = torch.stack(rows).to(device=like.device, dtype=like.dtype)
-        if target.shape[1] != self.embedding_dim:
-            raise ValueError(f'label embeddings have width {target.shape[1]} but the head has '
-                             f'embedding_dim={self.embedding_dim}')
-        return target

@@ -16,8 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..layouts import SourceLayout
-from .sources import MEDIAPIPE_HOLISTIC, source_for_mmpose
+from ..layouts import MEDIAPIPE_HOLISTIC, SourceLayout, source_for_mmpose
 from .tracking import bbox_from_keypoints, centre_distance, same_person, subject_score
 
 

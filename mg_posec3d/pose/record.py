@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..layouts import SourceLayout, map_keypoints
-from .sources import get_source
+from ..layouts import SourceLayout, get_source_layout, map_keypoints
 
 # iMiGUE/MiGA label csv: raw class id 99 ("illustrative") is the 32nd class.
 RAW_ILLUSTRATIVE_ID = 99
@@ -32,7 +31,7 @@ class PoseRecord:
     keypoint: np.ndarray                 # [T, V, 2] float32
     score: np.ndarray                    # [T, V] float32
     img_shape: tuple[int, int]           # (h, w)
-    source: str                          # source layout name (see sources.get_source)
+    source: str                          # source layout name (see layouts.SOURCE_LAYOUTS)
     frame_inds: np.ndarray = None        # [T] int64
     fps: float | None = None
     path: str = ''
@@ -46,7 +45,7 @@ class PoseRecord:
             self.frame_inds = np.arange(len(self.keypoint))
         self.frame_inds = np.asarray(self.frame_inds, np.int64)
         self.img_shape = (int(self.img_shape[0]), int(self.img_shape[1]))
-        src = get_source(self.source)
+        src = get_source_layout(self.source)
         t = len(self.frame_inds)
         if self.keypoint.shape != (t, src.num_joints, 2) or self.score.shape != (t, src.num_joints):
             raise ValueError(f'{self.name}: expected keypoint [{t}, {src.num_joints}, 2] and score '
@@ -90,7 +89,7 @@ def sanitize(keypoint: np.ndarray, score: np.ndarray, img_shape: tuple[int, int]
 def to_miga22(record: PoseRecord) -> tuple[np.ndarray, np.ndarray]:
     """The record's keypoints mapped to miga22: ``[T, 22, 2]`` and ``[T, 22]`` float32, unseen joints 0."""
     kp, sc = sanitize(record.keypoint, record.score, record.img_shape)
-    src: SourceLayout = get_source(record.source)
+    src: SourceLayout = get_source_layout(record.source)
     kp, sc = map_keypoints(kp, sc, src)
     # an averaged joint with an unseen part (score 0) is unseen too: drop its half-zero coordinates
     kp[sc <= 0] = 0

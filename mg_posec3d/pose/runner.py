@@ -21,9 +21,9 @@ import numpy as np
 from ..converters.pyskl import ConversionReport
 from ..fileio import safe_load_pickle, save_pickle
 from ..layouts import MIGA22
+from ..layouts import get_source_layout as get_source
 from .backends import PoseBackend
 from .record import PoseRecord, find_label_csv, make_annotations, read_label_csv, to_miga22
-from .sources import get_source
 from .video import InputItem, InputReadError, iter_frames, probe
 
 CACHE_FORMAT = 1

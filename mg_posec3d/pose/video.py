@@ -1,16 +1,17 @@
-"""What ``tools/extract_pose.py`` can read: finding the inputs under a path, and reading their frames."""
+"""What ``tools/extract_pose.py`` can read: finding the inputs under a path, and reading their frames
+(decoded by :mod:`mg_posec3d.fileio.video`)."""
 from __future__ import annotations
 
 import glob
 import os
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
-VIDEO_EXTS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.m4v', '.mpg', '.mpeg', '.wmv', '.flv')
-IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff')
+from ..fileio import video
+from ..fileio.video import VIDEO_EXTS, VideoInfo, frame_files, natural_key
+
 KINDS = ('video', 'frames', 'openpose_json', 'miga2025_xlsx')
 
 
@@ -27,16 +28,6 @@ class InputItem:
     kind: str
 
 
-def natural_key(s: str) -> list:
-    """Sort key that orders ``img_2`` before ``img_10``."""
-    return [int(p) if p.isdigit() else p.lower() for p in re.split(r'(\d+)', s)]
-
-
-def _files(folder: str, exts: tuple[str, ...]) -> list[str]:
-    return sorted((os.path.join(folder, f) for f in os.listdir(folder) if f.lower().endswith(exts)
-                   and os.path.isfile(os.path.join(folder, f))), key=natural_key)
-
-
 def _has_openpose_json(folder: str) -> bool:
     return bool(glob.glob(os.path.join(glob.escape(folder), '*_keypoints.json')))
 
@@ -50,7 +41,7 @@ def _item_of_dir(folder: str) -> InputItem | None:
     name = os.path.basename(os.path.normpath(folder))
     if _has_openpose_json(folder):
         return InputItem(name, folder, 'openpose_json')
-    if _files(folder, IMAGE_EXTS):
+    if frame_files(folder):
         return InputItem(name, folder, 'frames')
     return None
 
@@ -74,7 +65,7 @@ def discover_inputs(path: str, kind: str = 'auto') -> list[InputItem]:
         raise ValueError(f'{path}: a file cannot be read as {kind}')
     if kind in ('frames', 'openpose_json'):
         own = InputItem(os.path.basename(os.path.normpath(path)), path, kind)
-        if (kind == 'frames' and _files(path, IMAGE_EXTS)) or (kind == 'openpose_json'
+        if (kind == 'frames' and frame_files(path)) or (kind == 'openpose_json'
                                                                  and _has_openpose_json(path)):
             return [own]
     else:
@@ -101,36 +92,18 @@ def discover_inputs(path: str, kind: str = 'auto') -> list[InputItem]:
     return items
 
 
-@dataclass
-class VideoInfo:
-    img_shape: tuple[int, int]
-    fps: float | None
-    num_frames: int | None   # as the container reports it (may be approximate)
+def _frames_input(item: InputItem) -> None:
+    if item.kind not in ('video', 'frames'):
+        raise ValueError(f'{item.path}: {item.kind} inputs have no frames to read')
 
 
 def probe(item: InputItem) -> VideoInfo:
     """Size, fps and frame count of a video or frame folder, without decoding it all."""
-    import cv2
-
-    if item.kind == 'frames':
-        files = _files(item.path, IMAGE_EXTS)
-        for f in files:
-            img = cv2.imread(f)
-            if img is not None:
-                return VideoInfo(img.shape[:2], None, len(files))
-        raise InputReadError(f'{item.path}: no readable image among {len(files)} frame files')
-    cap = cv2.VideoCapture(item.path)
+    _frames_input(item)
     try:
-        if not cap.isOpened():
-            raise InputReadError(f'{item.path}: cannot open the video (not a video file or unsupported codec)')
-        ok, frame = cap.read()
-        if not ok or frame is None:
-            raise InputReadError(f'{item.path}: the video has no decodable frame')
-        fps = cap.get(cv2.CAP_PROP_FPS) or None
-        n = int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) or None
-        return VideoInfo(frame.shape[:2], float(fps) if fps else None, n)
-    finally:
-        cap.release()
+        return video.probe(item.path)
+    except video.VideoReadError as e:
+        raise InputReadError(str(e)) from None
 
 
 def iter_frames(item: InputItem, stride: int = 1, max_frames: int | None = None,
@@ -139,43 +112,8 @@ def iter_frames(item: InputItem, stride: int = 1, max_frames: int | None = None,
 
     Unreadable images in a frame folder are skipped and their indices appended to ``bad_frames``.
     """
-    import cv2
-
-    if stride < 1:
-        raise ValueError(f'stride must be >= 1, got {stride}')
-    count = 0
-    if item.kind == 'frames':
-        for idx, f in enumerate(_files(item.path, IMAGE_EXTS)):
-            if idx % stride:
-                continue
-            if max_frames is not None and count >= max_frames:
-                return
-            img = cv2.imread(f)
-            if img is None:
-                if bad_frames is not None:
-                    bad_frames.append(idx)
-                continue
-            count += 1
-            yield idx, img
-        return
-    if item.kind != 'video':
-        raise ValueError(f'{item.path}: {item.kind} inputs have no frames to read')
-    cap = cv2.VideoCapture(item.path)
-    if not cap.isOpened():
-        raise InputReadError(f'{item.path}: cannot open the video (not a video file or unsupported codec)')
+    _frames_input(item)
     try:
-        idx = 0
-        while max_frames is None or count < max_frames:
-            if idx % stride:
-                if not cap.grab():   # grab() skips a frame without decoding it into an image
-                    return
-                idx += 1
-                continue
-            ok, frame = cap.read()
-            if not ok or frame is None:
-                return
-            count += 1
-            yield idx, frame
-            idx += 1
-    finally:
-        cap.release()
+        yield from video.iter_frames(item.path, stride, max_frames, bad_frames)
+    except video.VideoReadError as e:
+        raise InputReadError(str(e)) from None

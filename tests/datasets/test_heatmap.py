@@ -19,7 +19,8 @@ from mmaction.datasets.transforms import (
     UniformSampleFrames,
 )
 
-from mg_posec3d.datasets.transforms.heatmap import FastGeneratePoseTarget, PackPoseForHeatmap, render_batch
+from mg_posec3d.datasets.transforms import FastGeneratePoseTarget, PackPoseForHeatmap
+from mg_posec3d.heatmaps.render import render_batch
 from mg_posec3d.layouts import MIGA22
 from tests.conftest import SAMPLE
 

@@ -17,7 +17,7 @@ from mmaction.datasets.transforms import (
 from mmaction.registry import MODELS
 from mmengine.dataset import Compose, pseudo_collate
 
-from mg_posec3d.datasets.transforms.heatmap import PackPoseForHeatmap
+from mg_posec3d.datasets.transforms import PackPoseForHeatmap
 from mg_posec3d.layouts import MIGA22
 from mg_posec3d.models.heatmap_preprocessor import HeatmapDataPreprocessor, stack_keypoints
 from tests.conftest import SAMPLE

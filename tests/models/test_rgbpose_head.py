@@ -1,4 +1,5 @@
-"""RGBPoseConv3D with our channel counts, the two-stream semantic head, the per-pathway metric, the configs."""
+"""RGBPoseConv3D with our channel counts, the two-stream semantic head, the configs (the per-pathway metric:
+tests/evaluation/test_pathway_metric.py)."""
 import glob
 import os
 
@@ -12,9 +13,8 @@ from mmaction.structures import ActionDataSample
 from mmengine.config import Config
 from mmengine.runner.checkpoint import load_checkpoint
 
-from mg_posec3d.fileio import load_scores
 from mg_posec3d.layouts import get_layout
-from mg_posec3d.models.rgbpose_head import PathwayScoreMetric, RGBPoseSemanticHead
+from mg_posec3d.models.rgbpose_head import RGBPoseSemanticHead
 from tests.conftest import REPO
 
 RGB_CONFIGS = sorted(glob.glob(os.path.join(REPO, 'configs', '**', 'rgbpose_*.py'), recursive=True)
@@ -151,24 +151,6 @@ def test_test_score_is_the_weighted_mean_of_the_pathways(output):
     torch.testing.assert_close(got.sum(1), torch.ones(2))
     torch.testing.assert_close(torch.stack([d.rgb_score for d in out]), prob['rgb'])
     torch.testing.assert_close(torch.stack([d.pose_score for d in out]), prob['pose'])
-
-
-def test_pathway_metric_accuracy_and_dumps(tmp_path):
-    h = head().eval()
-    with torch.no_grad():
-        out = h.predict(feats(n=4), samples([0, 1, 2, 2]))
-    metric = PathwayScoreMetric(out_file=str(tmp_path / 'scores.npz'), topk=(1, 2))
-    metric.process({}, [d.to_dict() for d in out])
-    res = metric.compute_metrics(metric.results)
-    labels = np.array([0, 1, 2, 2])
-    for p in ('rgb', 'pose'):
-        s = np.stack([getattr(d, f'{p}_score').numpy() for d in out])
-        assert res[f'{p}_top1'] == pytest.approx(np.mean(s.argmax(1) == labels))
-        dump = load_scores(tmp_path / f'scores_{p}.npz')
-        assert list(dump.ids) == ['clip0', 'clip1', 'clip2', 'clip3'] and list(dump.labels) == [0, 1, 2, 2]
-        np.testing.assert_allclose(dump.scores, s, rtol=1e-6)
-    with pytest.raises(KeyError, match='RGBPoseSemanticHead'):
-        metric.process({}, [dict(pred_score=torch.ones(3), frame_dir='x')])
 
 
 # --------------------------------------------------------------------------------------------- configs

@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 
 from mg_posec3d import compat
-from mg_posec3d.layouts import map_keypoints
-from mg_posec3d.pose.sources import COCO_WHOLEBODY
+from mg_posec3d.layouts import COCO_WHOLEBODY, map_keypoints
 from mg_posec3d.pose.video import InputItem, iter_frames
 
 mmpose = pytest.importorskip('mmpose')

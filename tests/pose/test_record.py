@@ -2,9 +2,8 @@
 import numpy as np
 import pytest
 
-from mg_posec3d.layouts import MIGA22
+from mg_posec3d.layouts import COCO17, MIGA22
 from mg_posec3d.pose.record import PoseRecord, make_annotations, read_label_csv, sanitize, to_miga22
-from mg_posec3d.pose.sources import COCO17
 
 
 def coco_record(t=10, frame_inds=None, img_shape=(100, 200)):

@@ -10,10 +10,9 @@ import numpy as np
 import pytest
 
 from mg_posec3d.fileio import safe_load_pickle
-from mg_posec3d.layouts import MIGA22
+from mg_posec3d.layouts import COCO17, MIGA22
 from mg_posec3d.pose.backends import FramePose, PoseBackend
 from mg_posec3d.pose.runner import ExtractOptions, cache_dir_for, render_overlay, run_extraction
-from mg_posec3d.pose.sources import COCO17
 from mg_posec3d.pose.video import discover_inputs, iter_frames
 from mg_posec3d.pose.visualize import LEFT_COLOUR, draw_skeleton
 

@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 from mmaction.datasets.transforms import MMUniformSampleFrames
 
-from mg_posec3d.datasets.rgbpose_dataset import RGBPoseDataset, RGBPoseDecode
+from mg_posec3d.datasets.rgbpose_dataset import RGBPoseDataset
+from mg_posec3d.datasets.transforms import RGBPoseDecode
 from mg_posec3d.fileio import safe_load_pickle
 from tests.conftest import REPO
 from tests.datasets.rgb_fixtures import ARM_WRESTLING, BASKETBALL, cut_real_clip, real_frames, write_coded_video

@@ -1,12 +1,23 @@
-"""The miga22 mapping tables of the pose-estimator layouts, joint by joint, against the estimators' own
-joint definitions (MediaPipe's landmark enums, mmpose's dataset metainfo files)."""
+"""The miga22 mapping tables of the source layouts, joint by joint: the OpenPose/dataset tables against
+hand-written name lists, the pose-estimator tables against the estimators' own joint definitions (MediaPipe's
+landmark enums, mmpose's dataset metainfo files)."""
 import os
 
 import numpy as np
 import pytest
 
-from mg_posec3d.layouts import FINGER_POINTS, MIGA22, OPENPOSE_BODY25_HANDS, map_keypoints
-from mg_posec3d.pose.sources import COCO17, COCO_WHOLEBODY, MEDIAPIPE_HOLISTIC, get_source, source_for_mmpose
+from mg_posec3d import layouts as L
+from mg_posec3d.layouts import (
+    COCO17,
+    COCO_WHOLEBODY,
+    FINGER_POINTS,
+    MEDIAPIPE_HOLISTIC,
+    MIGA22,
+    OPENPOSE_BODY25_HANDS,
+    get_source_layout,
+    map_keypoints,
+    source_for_mmpose,
+)
 
 # The expected table, written by hand from the miga22 definition: image-left = the person's right
 # (ShoulderLeft = right shoulder), HandLeft/Right = wrists, RightFinger1-5 = fingertips (thumb, index, middle,
@@ -96,7 +107,38 @@ def test_shoulder_centre_is_the_midpoint_with_the_weaker_score():
 
 def test_unknown_source_and_model():
     with pytest.raises(ValueError, match='unknown source layout'):
-        get_source('nope')
-    assert get_source('openpose_body25_hands') is OPENPOSE_BODY25_HANDS
+        get_source_layout('nope')
+    assert get_source_layout('openpose_body25_hands') is OPENPOSE_BODY25_HANDS
     with pytest.raises(ValueError, match='no miga22 mapping.*halpe'):
         source_for_mmpose({'dataset_name': 'halpe', 'num_keypoints': 136})
+
+
+@pytest.mark.parametrize('source,expected', [
+    ('openpose_body25_hands', {'Nose': 'Nose', 'ShoulderCenter': 'Neck', 'ShoulderLeft': 'RShoulder',
+                               'HandLeft': 'RWrist', 'ShoulderRight': 'LShoulder', 'HandRight': 'LWrist',
+                               'EyeLeft': 'REye', 'EarRight': 'LEar', 'RightFinger1': 'RHandThumb4',
+                               'RightFinger5': 'RHandPinky4', 'LeftFinger2': 'LHandIndex4'}),
+    ('reach_to_grasp50', {'Nose': None, 'ShoulderCenter': 'Neck', 'ShoulderLeft': 'RShoulder',
+                          'ElbowRight': 'LElbow', 'EyeLeft': None, 'RightFinger3': 'RHandMiddle4',
+                          'LeftFinger5': 'LHandPinky4'}),
+    ('openpose_body25_face_hands', {'ElbowLeft': 'RElbow', 'RightFinger1': 'RHandThumb4',
+                                    'LeftFinger1': 'LHandThumb4'}),
+    ('miga_light_hand', {'EarLeft': 'REar', 'RightFinger1': 'RightFinger1', 'LeftFinger5': 'LeftFinger5'}),
+])
+def test_source_mappings_joint_by_joint(source, expected):
+    src = L.get_source_layout(source)
+    assert len(src.to_target) == 22
+    for target, name in expected.items():
+        parts = src.to_target[L.MIGA22.index(target)]
+        assert [src.joints[p] for p in parts] == ([] if name is None else [name]), target
+
+
+def test_map_keypoints_missing_and_midpoint_rules():
+    src = L.SourceLayout('toy', ('a', 'b'), ((0, 1), (), (1,)))
+    kp = np.array([[[0, 0], [2, 4]]], np.float32)
+    sc = np.array([[0.9, 0.4]], np.float32)
+    out_kp, out_sc = L.map_keypoints(kp, sc, src)
+    np.testing.assert_allclose(out_kp[0], [[1, 2], [0, 0], [2, 4]])
+    np.testing.assert_allclose(out_sc[0], [0.4, 0, 0.4])
+    with pytest.raises(ValueError, match='toy'):
+        L.map_keypoints(np.zeros((3, 2)), np.zeros(2), src)

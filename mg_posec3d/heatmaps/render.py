@@ -1,4 +1,4 @@
-"""Fast pseudo-heatmap rendering: a drop-in for mmaction2's ``GeneratePoseTarget``.
+"""Fast pseudo-heatmap rendering: the core of a drop-in for mmaction2's ``GeneratePoseTarget``.
 
 mmaction2 renders each Gaussian / limb patch in a Python loop (frame x channel x person). Here all patches
 of a clip (or of a batch) are rendered at once: each keypoint as a fixed k x k window, each limb over its
@@ -8,12 +8,14 @@ float64 promotion of scalar expressions), so outputs agree to float rounding (~2
 boxes ``int(x -/+ 3 * sigma)``, its limb distance (``coeff`` projection), the Gaussian fallback for limbs
 shorter than one pixel, the ``score < 1e-4`` skip, ``use_score``, ``scaling`` and the ``double`` flip.
 
-The same code runs on NumPy (CPU; NumPy's ``exp``/``repeat`` are several times faster than torch's there)
-and on torch (any device, batched, see ``mg_posec3d/models/heatmap_preprocessor.py``).
+The same code runs on NumPy (CPU) and on torch (any device, batched); ``array_ops`` holds the few
+functions that differ. Users (this module knows neither pipelines nor models):
 
-* ``FastGeneratePoseTarget``: same arguments, keys and output as ``GeneratePoseTarget`` (pipeline, CPU).
-* ``PackPoseForHeatmap`` + ``HeatmapDataPreprocessor``: the pipeline only packs the sampled/cropped
-  keypoints; heatmaps are rendered batched on the model's device.
+* ``datasets/transforms/fast_generate_pose_target.py`` (``FastGeneratePoseTarget``): ``render_clip``, per
+  clip in the pipeline; same arguments, keys and output as ``GeneratePoseTarget``.
+* ``datasets/transforms/pack_pose_for_heatmap.py`` (``PackPoseForHeatmap``, ``pack_keypoints``) +
+  ``models/heatmap_preprocessor.py`` (``HeatmapDataPreprocessor``, ``render_batch``): the pipeline only packs
+  the sampled/cropped keypoints; heatmaps are rendered batched on the model's device.
 """
 from __future__ import annotations
 
@@ -22,8 +24,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import torch
-from mmaction.registry import TRANSFORMS
-from mmcv.transforms import BaseTransform
+
+from .array_ops import NumpyOps, TorchOps, ops_for
 
 # upstream skips a point / limb whose score is below this
 EPS = 1e-4
@@ -86,131 +88,6 @@ def output_hw(img_shape: Sequence[int], scaling: float) -> tuple[int, int]:
     """Upstream's heatmap size for ``img_shape`` and ``scaling``."""
     h, w = img_shape[:2]
     return int(h * scaling + 0.5), int(w * scaling + 0.5)
-
-
-# ---------------------------------------------------------------------------------------------------------
-# array backends: the renderer is written once against these few functions
-# ---------------------------------------------------------------------------------------------------------
-class _NumpyOps:
-    minimum, maximum, stack, exp, trunc = np.minimum, np.maximum, np.stack, np.exp, np.trunc
-
-    @staticmethod
-    def f32(x):
-        return x.astype(np.float32)
-
-    @staticmethod
-    def f64(x):
-        return x.astype(np.float64)
-
-    @staticmethod
-    def i64(x):
-        return x.astype(np.int64)
-
-    @staticmethod
-    def arange(n, like):
-        return np.arange(n, dtype=np.int64)
-
-    @staticmethod
-    def index(values, like):
-        return np.asarray(values, dtype=np.int64)
-
-    @staticmethod
-    def cumsum(x):
-        return np.cumsum(x)
-
-    @staticmethod
-    def nonzero(mask):
-        return np.flatnonzero(mask)
-
-    @staticmethod
-    def clip_(x, lo, hi):
-        # np.clip is slow for small arrays in NumPy 1.x
-        if lo is not None:
-            np.maximum(x, lo, out=x)
-        if hi is not None:
-            np.minimum(x, hi, out=x)
-        return x
-
-    @staticmethod
-    def repeat(x, counts, total):
-        """Repeat along the last axis."""
-        return np.repeat(x, counts, axis=-1)
-
-    @staticmethod
-    def gauss_(arg):
-        """exp(arg) in place (NumPy's exp is fast for underflowing arguments)."""
-        return np.exp(arg, out=arg)
-
-    @staticmethod
-    def select_(cond, a, b):
-        """where(cond, a, b), written into b."""
-        np.copyto(b, a, where=cond)
-        return b
-
-    @staticmethod
-    def scatter_max(flat, idx, val):
-        # torch's scatter-max is the fastest CPU kernel for this (handles repeated indices); zero-copy views
-        val = torch.from_numpy(np.ascontiguousarray(val).reshape(-1))
-        torch.from_numpy(flat).scatter_reduce_(0, torch.from_numpy(idx.reshape(-1)), val, 'amax')
-
-
-class _TorchOps:
-    minimum, maximum, stack, exp, trunc = torch.minimum, torch.maximum, torch.stack, torch.exp, torch.trunc
-
-    @staticmethod
-    def f32(x):
-        return x.to(torch.float32)
-
-    @staticmethod
-    def f64(x):
-        return x.to(torch.float64)
-
-    @staticmethod
-    def i64(x):
-        return x.to(torch.int64)
-
-    @staticmethod
-    def arange(n, like):
-        return torch.arange(n, device=like.device)
-
-    @staticmethod
-    def index(values, like):
-        return torch.as_tensor(values, dtype=torch.int64, device=like.device)
-
-    @staticmethod
-    def cumsum(x):
-        return torch.cumsum(x, 0)
-
-    @staticmethod
-    def nonzero(mask):
-        return torch.nonzero(mask).reshape(-1)
-
-    @staticmethod
-    def clip_(x, lo, hi):
-        return x.clamp_(lo, hi)
-
-    @staticmethod
-    def repeat(x, counts, total):
-        return torch.repeat_interleave(x, counts, dim=-1, output_size=total)
-
-    @staticmethod
-    def gauss_(arg):
-        # torch's CPU exp is very slow where the result underflows to a denormal; factors below exp(-35)
-        # (< 7e-16) are written as 0, so that products of two factors and a score stay normal floats
-        tiny = arg < -35.0
-        return arg.clamp_(min=-35.0).exp_().masked_fill_(tiny, 0)
-
-    @staticmethod
-    def select_(cond, a, b):
-        return torch.where(cond, a, b)
-
-    @staticmethod
-    def scatter_max(flat, idx, val):
-        flat.scatter_reduce_(0, idx.reshape(-1), val.reshape(-1), 'amax')
-
-
-def _ops(x):
-    return _TorchOps if isinstance(x, torch.Tensor) else _NumpyOps
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -386,7 +263,7 @@ def render(cv: Canvas, kps, scores, cfg: dict) -> None:
 
     As upstream, limb ``l`` goes to channel ``l`` even when joints are drawn too (then limbs and joints
     share channels ``0..L-1`` by max and the last ``L`` channels stay empty)."""
-    xp = _ops(kps)
+    xp = ops_for(kps)
     num_f, num_m, num_v = kps.shape[:3]
     ok = _score_ok(xp, scores)
     val = xp.f32(scores)
@@ -436,11 +313,11 @@ def render_batch(packed: torch.Tensor, cfg: dict, backend: str = 'auto') -> torc
             raise ValueError('the numpy backend renders on the CPU only')
         frames = frames.to(torch.float32).numpy()
         flat = np.zeros(size + 1, dtype=np.float32)
-        xp = _NumpyOps
+        xp = NumpyOps
     else:
         frames = frames.to(torch.float32)
         flat = torch.zeros(size + 1, dtype=torch.float32, device=packed.device)
-        xp = _TorchOps
+        xp = TorchOps
 
     def ar(n):
         return xp.arange(n, frames)
@@ -520,75 +397,15 @@ def render_clip(kps: np.ndarray, scores: np.ndarray, img_hw: tuple[int, int], cf
     return out
 
 
-def _sample_name(results: dict) -> str:
-    return str(results.get('frame_dir', results.get('filename', '<unnamed sample>')))
-
-
-@TRANSFORMS.register_module()
-class FastGeneratePoseTarget(BaseTransform):
-    """Drop-in for mmaction2's ``GeneratePoseTarget``: same arguments, keys and output (to ~2e-7), rendered
-    vectorized (>= 20x faster per clip on one core, see ``tools/benchmark.py``).
-
-    Required keys: ``keypoint`` [M, T, V, 2], ``img_shape``; optional ``keypoint_score`` [M, T, V].
-    Added key: ``imgs`` [T, C, H, W] float32 (``heatmap_imgs`` if ``imgs`` already exists); with ``double``
-    the horizontally flipped copy (left/right channels swapped) follows: [2T, C, H, W].
-    """
-
-    def __init__(self, sigma: float = 0.6, use_score: bool = True, with_kp: bool = True,
-                 with_limb: bool = False, skeletons: Sequence[Sequence[int]] = COCO_SKELETONS,
-                 double: bool = False, left_kp: Sequence[int] = (1, 3, 5, 7, 9, 11, 13, 15),
-                 right_kp: Sequence[int] = (2, 4, 6, 8, 10, 12, 14, 16),
-                 left_limb: Sequence[int] = (0, 2, 4, 5, 6, 10, 11, 12),
-                 right_limb: Sequence[int] = (1, 3, 7, 8, 9, 13, 14, 15), scaling: float = 1.) -> None:
-        self.cfg = heatmap_cfg(sigma, use_score, with_kp, with_limb, skeletons, double, left_kp, right_kp,
-                               left_limb, right_limb, scaling)
-
-    def transform(self, results: dict) -> dict:
-        where = _sample_name(results)
-        kps, scores = prepare_keypoints(results['keypoint'], results.get('keypoint_score'), self.cfg, where)
-        heatmap = render_clip(kps, scores, output_hw(results['img_shape'], self.cfg['scaling']), self.cfg)
-        results['heatmap_imgs' if 'imgs' in results else 'imgs'] = heatmap
-        return results
-
-    def __repr__(self) -> str:
-        args = ', '.join(f'{k}={v}' for k, v in self.cfg.items())
-        return f'{self.__class__.__name__}({args})'
-
-
-@TRANSFORMS.register_module()
-class PackPoseForHeatmap(BaseTransform):
-    """Keep the keypoints for on-device rendering by ``HeatmapDataPreprocessor`` (no heatmaps on the CPU).
-
-    Takes ``GeneratePoseTarget``'s arguments and goes where it goes, before
-    ``FormatShape('NCTHW_Heatmap')``; add ``'heatmap_cfg'`` to ``PackActionInputs(meta_keys=...)``.
-    Writes ``imgs`` = [T, M, V, 3] float32 (x, y, score; scaled, score 1 when ``use_score`` is off), which
-    ``FormatShape('NCTHW_Heatmap')`` turns into [num_clips, M, clip_len, V, 3], and ``heatmap_cfg`` (the
-    render arguments plus the output ``hw``).
-    """
-
-    def __init__(self, **kwargs) -> None:
-        self.cfg = heatmap_cfg(**kwargs)
-
-    def transform(self, results: dict) -> dict:
-        where = _sample_name(results)
-        if 'imgs' in results:
-            raise ValueError(f'{where}: PackPoseForHeatmap writes `imgs`, which already exists '
-                             '(RGB + pose pipelines need GeneratePoseTarget/FastGeneratePoseTarget)')
-        kps, scores = prepare_keypoints(results['keypoint'], results.get('keypoint_score'), self.cfg, where)
-        packed = np.empty(kps.shape[:3] + (3, ), dtype=np.float32)
-        packed[..., :2] = kps
-        # float32 scores that keep upstream's decision ``score >= 1e-4`` made on the original dtype
-        ok = (scores.astype(np.float64) if NUMPY_PROMOTES else scores) >= EPS
-        s32 = scores.astype(np.float32)
-        s32[~ok] = 0
-        s32[ok & (s32.astype(np.float64) < EPS)] = _F32_EPS
-        packed[..., 2] = s32
-        results['imgs'] = np.ascontiguousarray(packed.transpose(1, 0, 2, 3))
-        cfg = dict(self.cfg)
-        cfg['hw'] = output_hw(results['img_shape'], self.cfg['scaling'])
-        results['heatmap_cfg'] = cfg
-        return results
-
-    def __repr__(self) -> str:
-        args = ', '.join(f'{k}={v}' for k, v in self.cfg.items())
-        return f'{self.__class__.__name__}({args})'
+def pack_keypoints(kps: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """``kps`` [M, T, V, 2] and ``scores`` [M, T, V] from ``prepare_keypoints`` as one float32 array
+    [T, M, V, 3] (x, y, score) for ``render_batch``. Scores are float32 that keep upstream's decision
+    ``score >= 1e-4`` made on the original dtype (a float16 score just above 1e-4 stays drawn)."""
+    packed = np.empty(kps.shape[:3] + (3, ), dtype=np.float32)
+    packed[..., :2] = kps
+    ok = (scores.astype(np.float64) if NUMPY_PROMOTES else scores) >= EPS
+    s32 = scores.astype(np.float32)
+    s32[~ok] = 0
+    s32[ok & (s32.astype(np.float64) < EPS)] = _F32_EPS
+    packed[..., 2] = s32
+    return np.ascontiguousarray(packed.transpose(1, 0, 2, 3))
