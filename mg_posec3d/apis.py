@@ -107,24 +107,56 @@ def check_checkpoint(checkpoint: str, cfg: Config) -> None:
                         f'has in_channels={in_ch} (joint vs limb checkpoint?)')
 
 
+PICKLE_DUMP_EXTENSIONS = ('.pkl', '.pickle')  # mmaction2's --dump format; anything else is our .npz
+
+
 def _dump_evaluators(cfg: Config, dump: str) -> list[dict]:
-    """The config's test evaluators with the score dump (and two-stream per-pathway dumps) pointed at ``dump``."""
+    """The config's test evaluators with the score dump (and two-stream per-pathway dumps) pointed at ``dump``:
+    our ``ScoreDumpMetric`` for an ``.npz``, mmaction2's ``DumpResults`` format for a ``.pkl``."""
     evaluators = cfg.test_evaluator if isinstance(cfg.test_evaluator, list) else [cfg.test_evaluator]
     # two-stream models: per-pathway dumps next to the fused one (X_rgb.npz, X_pose.npz)
     evaluators = [dict(e, out_file=dump) if e.get('type') == 'PathwayScoreMetric' and not e.get('out_file') else e
                   for e in evaluators]
-    return [e for e in evaluators if e.get('type') != 'ScoreDumpMetric'] + [dict(type='ScoreDumpMetric',
-                                                                                  out_file=dump)]
+    evaluators = [e for e in evaluators if e.get('type') not in ('ScoreDumpMetric', 'MMActionDumpResults')]
+    if dump.endswith(PICKLE_DUMP_EXTENSIONS):
+        return evaluators + [dict(type='MMActionDumpResults', out_file_path=dump)]
+    return evaluators + [dict(type='ScoreDumpMetric', out_file=dump)]
+
+
+def _pickles_a_list(path: str) -> bool:
+    """Whether the pickle at ``path`` holds a list at its top (a score dump; annotation files are dicts). Reads
+    the first opcodes only, runs nothing."""
+    import pickletools
+
+    try:
+        with open(path, 'rb') as f:
+            for op, _, _ in pickletools.genops(f):
+                if op.name not in ('PROTO', 'FRAME'):
+                    return op.name == 'EMPTY_LIST'  # what pickle protocols 1-5 write for a list
+    except (OSError, ValueError):
+        pass
+    return False
+
+
+def _check_dump_path(cfg: Config, dump: str) -> None:
+    if not dump.endswith(('.npz',) + PICKLE_DUMP_EXTENSIONS):
+        # also what keeps --dump from landing on a .pth or a config, even with --overwrite
+        raise UserError(f'--dump {dump}: a score dump is an .npz file (ours) or a .pkl file (mmaction2\'s format); '
+                        'give a path ending in .npz or .pkl')
+    ann_files = {osp.realpath(ds['ann_file']) for ds in _datasets(cfg) if ds.get('ann_file')}
+    if osp.realpath(dump) in ann_files or (dump.endswith(PICKLE_DUMP_EXTENSIONS) and osp.isfile(dump)
+                                           and not _pickles_a_list(dump)):
+        # never replaced, even with --overwrite: a pickle that is no score dump is likely an annotation file
+        raise UserError(f'--dump {dump}: this file is an annotation file or another pickle, not a score dump; '
+                        'refusing to replace it (even with --overwrite)')
 
 
 def planned_test_outputs(cfg: Config, checkpoint: str, dump: str | None = None) -> tuple[str, list[str]]:
     """(score-dump path, every file testing ``checkpoint`` will write): the dump (default
     ``WORK_DIR/scores_<split>_<checkpoint name>.npz``) and a two-stream model's per-pathway dumps. mmengine's
     own log folder (``WORK_DIR/<timestamp>/``) is new on every run and not listed."""
-    if dump is not None and not str(dump).endswith('.npz'):
-        # also what keeps --dump from landing on an annotation .pkl, a .pth or a config, even with --overwrite
-        raise UserError(f'--dump {dump}: a score dump is an .npz file (tools/test.py --ensemble reads *.npz); '
-                        'give a path ending in .npz')
+    if dump is not None:
+        _check_dump_path(cfg, os.fspath(dump))
     if not dump:
         split = cfg.test_dataloader.dataset.get('split') or 'test'
         dump = osp.join(cfg.work_dir, f'scores_{split}_{osp.splitext(osp.basename(checkpoint))[0]}.npz')

@@ -1,6 +1,7 @@
 """``PathwayScoreMetric``: per-pathway accuracy and score dumps of a two-stream (RGB + pose) model."""
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 import numpy as np
@@ -49,8 +50,9 @@ class PathwayScoreMetric(BaseMetric):
             self.results.append((str(ds.get('frame_dir', len(self.results))), scores, label))
 
     def dump_path(self, pathway: str) -> str:
-        stem, ext = (self.out_file[:-4], '.npz') if self.out_file.endswith('.npz') else (self.out_file, '.npz')
-        return f'{stem}_{pathway}{ext}'
+        # per-pathway dumps are always ours (.npz), also next to an mmaction2-format X.pkl dump
+        stem, ext = os.path.splitext(self.out_file)
+        return f'{stem if ext in (".npz", ".pkl", ".pickle") else self.out_file}_{pathway}.npz'
 
     def compute_metrics(self, results: list) -> dict:
         ids = [r[0] for r in results]

@@ -1,12 +1,14 @@
-"""``ScoreDumpMetric``: writes per-sample class probabilities with their ``frame_dir`` ids during testing."""
+"""Score dumps written during testing: ``ScoreDumpMetric`` (our ``.npz``: per-sample class probabilities with
+their ``frame_dir`` ids) and ``MMActionDumpResults`` (mmaction2's ``--dump X.pkl`` format)."""
 from __future__ import annotations
 
 import numpy as np
 import torch
 from mmaction.registry import METRICS
-from mmengine.evaluator import BaseMetric
+from mmengine.evaluator import BaseMetric, DumpResults
+from mmengine.fileio import dump
 
-from ..fileio import save_scores
+from ..fileio import atomic_open, save_scores
 
 
 @METRICS.register_module()
@@ -43,4 +45,17 @@ class ScoreDumpMetric(BaseMetric):
         names = self.class_names or (self.dataset_meta or {}).get('classes')  # the test set's label_names
         save_scores(self.out_file, ids, np.stack([r[1] for r in results]), np.array([r[2] for r in results]),
                     names)
+        return {}
+
+
+@METRICS.register_module()
+class MMActionDumpResults(DumpResults):
+    """What mmaction2's ``tools/test.py --dump X.pkl`` adds to the evaluators (mmengine's ``DumpResults``: the
+    list of per-sample result dicts, ``pred_score`` / ``gt_label`` / ``pred_label`` tensors and the meta keys,
+    pickled by ``mmengine.dump``), written atomically like every output of ours, so that mmaction2's own
+    ``report_accuracy.py`` and confusion-matrix tools read it."""
+
+    def compute_metrics(self, results: list) -> dict:
+        with atomic_open(self.out_file_path, 'wb') as f:
+            dump(results, f, file_format='pkl')
         return {}

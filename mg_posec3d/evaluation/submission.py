@@ -68,6 +68,12 @@ def load_test_ids(ann_file: str | os.PathLike, split: str | None = 'test') -> li
 
     Refuses duplicate ids, split entries without an annotation, and annotations without ``frame_dir``.
     """
+    return [str(a['frame_dir']) for a in load_split_annotations(ann_file, split)]
+
+
+def load_split_annotations(ann_file: str | os.PathLike, split: str | None = 'test') -> list[dict]:
+    """The annotations of ``split`` (all if None) in annotation-file order, the order mmaction2/PYSKL datasets
+    test them in; checked as for :func:`load_test_ids`."""
     name = os.fspath(ann_file)
     data = safe_load_pickle(ann_file)
     if isinstance(data, dict):
@@ -99,6 +105,7 @@ def load_test_ids(ann_file: str | os.PathLike, split: str | None = 'test') -> li
             raise SubmissionError(f'{name}: split {split!r} lists {len(missing)} ids with no annotation: '
                                   f'{_preview(sorted(missing))}')
         wanted_set = set(wanted)
+        anns = [a for a, i in zip(anns, ids) if i in wanted_set]
         ids = [i for i in ids if i in wanted_set]
     dup = [i for i, c in Counter(ids).items() if c > 1]
     if dup:
@@ -106,7 +113,7 @@ def load_test_ids(ann_file: str | os.PathLike, split: str | None = 'test') -> li
                               f'{"" if split is None else f" of split {split!r}"}: {_preview(dup)}')
     if not ids:
         raise SubmissionError(f'{name}: no annotations{"" if split is None else f" in split {split!r}"}')
-    return ids
+    return anns
 
 
 # ------------------------------------------------------------------------------------------------ checks

@@ -33,15 +33,18 @@ class UnsafePickleError(pickle.UnpicklingError):
 
 
 class _AllowListUnpickler(pickle.Unpickler):
-    def __init__(self, file, source: str):
+    def __init__(self, file, source: str, stand_ins: dict | None = None):
         super().__init__(file)
         self._source = source
+        self._stand_ins = stand_ins or {}  # (module, name) -> our own function returned in its place
 
     def find_class(self, module: str, name: str):
         # protocol < 3 pickles use Python 2 names (__builtin__.bytes); map them as pickle itself does
         if (module, name) in _compat_pickle.NAME_MAPPING:
             module, name = _compat_pickle.NAME_MAPPING[(module, name)]
         module = _compat_pickle.IMPORT_MAPPING.get(module, module)
+        if (module, name) in self._stand_ins:
+            return self._stand_ins[module, name]
         if (module, name) in _ALLOWED or (module in _NUMPY_DTYPE_MODULES and name.endswith('DType')):
             return super().find_class(module, name)
         raise UnsafePickleError(
@@ -50,9 +53,12 @@ class _AllowListUnpickler(pickle.Unpickler):
             'pass --unsafe-pickle (or unsafe=True).')
 
 
-def safe_load_pickle(path_or_bytes: str | os.PathLike | bytes, source: str | None = None):
+def safe_load_pickle(path_or_bytes: str | os.PathLike | bytes, source: str | None = None,
+                     allow_torch_tensors: bool = False):
     """Load a data-only pickle (path or bytes) through the allow-list; raise ``UnsafePickleError`` for
-    anything that could run code and ``ValueError`` naming the file for truncated/corrupt files."""
+    anything that could run code and ``ValueError`` naming the file for truncated/corrupt files.
+    ``allow_torch_tensors``: also rebuild plain torch tensors (mmaction2 score dumps), through the checked
+    stand-ins of :mod:`.torch_pickle`, never torch's own unpickling functions."""
     if isinstance(path_or_bytes, (bytes, bytearray)):
         data, name = bytes(path_or_bytes), source or '<bytes>'
     else:
@@ -62,9 +68,14 @@ def safe_load_pickle(path_or_bytes: str | os.PathLike | bytes, source: str | Non
         with open(path_or_bytes, 'rb') as f:
             data = f.read()
     try:
-        return _AllowListUnpickler(io.BytesIO(data), name).load()
-    except UnsafePickleError:
-        raise
+        stand_ins = None
+        if allow_torch_tensors:
+            from .torch_pickle import TORCH_TENSOR_REBUILDERS as stand_ins
+        return _AllowListUnpickler(io.BytesIO(data), name, stand_ins).load()
+    except UnsafePickleError as e:
+        if str(e).startswith(name):
+            raise
+        raise UnsafePickleError(f'{name}: {e}') from e  # raised by a stand-in, which does not know the file
     except (EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError, IndexError,
             KeyError, UnicodeDecodeError, MemoryError) as e:
         raise ValueError(f'{name}: not a readable pickle file (truncated or corrupt?): '

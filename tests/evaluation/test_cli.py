@@ -1,5 +1,5 @@
-"""``--ensemble`` end to end: search on val, apply to test, submit; refusals; config/checkpoint pairs."""
-import argparse
+"""``tools/test.py --ensemble`` end to end (its ``main`` in this process): search on val, apply to test, submit;
+refusals; config/checkpoint pairs."""
 import json
 import os
 import subprocess
@@ -8,14 +8,14 @@ import sys
 import numpy as np
 import pytest
 
-from mg_posec3d.evaluation import cli
 from mg_posec3d.evaluation.submission import check_submission, load_test_ids
+from tools import test as test_tool
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 
 
 def run(argv):
-    return cli.run_ensemble(cli.build_parser().parse_args(argv))
+    return test_tool.main([str(a) for a in argv])
 
 
 def test_search_on_val_then_submit_test(tmp_path, rtg, rtg_split_dumps, capsys):
@@ -145,14 +145,6 @@ def test_config_checkpoint_pairs_are_tested_first(tmp_path, monkeypatch, rtg_spl
     assert run(argv + ['--overwrite']) == 0
     assert calls == [(limb, 'work_dirs/limb/best.pth', os.path.join(wd, 'input1_limb'), None,
                       {'overwrite': True})]
-
-
-def test_add_arguments_reuses_existing_flags():
-    p = argparse.ArgumentParser()
-    p.add_argument('--work-dir')
-    cli.add_ensemble_arguments(p)  # must not raise a conflict
-    args = p.parse_args(['--ensemble', 'a.npz', 'b.npz', '--weights', '2', '3', '--work-dir', 'x'])
-    assert args.ensemble == ['a.npz', 'b.npz'] and args.weights == [2.0, 3.0] and args.work_dir == 'x'
 
 
 @pytest.mark.slow

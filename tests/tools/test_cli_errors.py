@@ -22,8 +22,8 @@ MINE = b'mine'
 
 
 def tool(name):
-    """tools/<name>.py, or the package's own command line (evaluation.cli)."""
-    return importlib.import_module(f'mg_posec3d.{name}' if name == 'evaluation.cli' else f'tools.{name}')
+    """tools/<name>.py."""
+    return importlib.import_module(f'tools.{name}')
 
 
 def existing(path) -> str:
@@ -105,8 +105,8 @@ CASES = {
     'test --ensemble: missing dump': (
         'test', lambda tmp: ['--ensemble', tmp / 'a.npz', tmp / 'b.npz', '--work-dir', tmp / 'w'],
         r'error: .*a\.npz: no such score dump', FileNotFoundError),
-    'evaluation.cli: --work-dir is a file': (
-        'evaluation.cli', lambda tmp: ['--ensemble', tmp / 'a.npz', '--work-dir', existing(tmp / 'wd')],
+    'test --ensemble: --work-dir is a file': (
+        'test', lambda tmp: ['--ensemble', tmp / 'a.npz', '--work-dir', existing(tmp / 'wd')],
         r'error: .*wd is a file, not a folder; give a folder path', FileExistsError),
     'convert_miga: existing --out': (
         'convert_miga', lambda tmp: ['--split', f'train={tmp}', '--out', existing(tmp / 'o.pkl')],
@@ -197,10 +197,16 @@ def test_dump_onto_an_annotation_pickle_is_refused_before_anything_runs(tmp_path
     # the checkpoint does not even exist: the error is about the dump, so outputs are checked first
     argv = [DEMO_JOINT, tmp_path / 'missing.pth', '--dump', ann, '--work-dir', tmp_path / 'w']
     start = time.perf_counter()
-    for overwrite in ([], ['--overwrite']):  # a dump never lands on a file that is not an .npz, even with it
+    for overwrite in ([], ['--overwrite']):  # a dump never lands on a pickle that is not a dump, even with it
         message = one_error_line('test', argv + overwrite, capsys)
-        assert message == (f'error: --dump {ann}: a score dump is an .npz file (tools/test.py --ensemble reads '
-                           '*.npz); give a path ending in .npz')
+        assert message == (f'error: --dump {ann}: this file is an annotation file or another pickle, not a score '
+                           'dump; refusing to replace it (even with --overwrite)')
+    # nor on the config's own annotation file (configs/demo/joint.py reads the bundled sample), nor on a .pth
+    message = one_error_line('test', argv[:3] + [SAMPLE] + argv[4:] + ['--overwrite'], capsys)
+    assert message.startswith(f'error: --dump {SAMPLE}: this file is an annotation file')
+    message = one_error_line('test', argv[:3] + [tmp_path / 'model.pth'] + argv[4:], capsys)
+    assert message == (f'error: --dump {tmp_path / "model.pth"}: a score dump is an .npz file (ours) or a .pkl file '
+                       "(mmaction2's format); give a path ending in .npz or .pkl")
     # an existing .npz dump: refused without --overwrite
     dump = existing(tmp_path / 'old.npz')
     message = one_error_line('test', argv[:3] + [dump] + argv[4:], capsys)

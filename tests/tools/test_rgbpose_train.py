@@ -12,7 +12,6 @@ import os
 import numpy as np
 import pytest
 
-from mg_posec3d.evaluation.cli import main as ensemble_main
 from mg_posec3d.fileio import load_scores, safe_load_pickle
 from tests.conftest import DATA, REPO
 
@@ -107,7 +106,7 @@ def test_two_stream_trains_tests_and_fuses_with_a_skeleton_model(paired, tmp_pat
     # fuse RGB, pose and the skeleton model by id
     ens = tmp_path / 'ensemble'
     inputs = [str(tmp_path / 'scores' / f'rgbpose_{p}.npz') for p in ('rgb', 'pose')] + [joint]
-    assert ensemble_main(['--ensemble', *inputs, '--weights', '1', '1', '2', '--work-dir', str(ens)]) == 0
+    assert _tool('test').main(['--ensemble', *inputs, '--weights', '1', '1', '2', '--work-dir', str(ens)]) == 0
     out = load_scores(ens / 'fused_scores.npz')
     by_id = [{i: s for i, s in zip(d.ids, d.scores)} for d in map(load_scores, inputs)]
     expect = np.stack([(by_id[0][i] + by_id[1][i] + 2 * by_id[2][i]) / 4 for i in out.ids])
