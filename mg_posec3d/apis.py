@@ -42,11 +42,15 @@ def set_dataset_options(cfg: Config, **options) -> None:
 
 
 def train(cfg: Config, resume: str | bool | None = None, amp: bool = False, auto_scale_lr: bool = False,
-          launcher: str = 'none', seed: int | None = None):
-    """Build an mmengine Runner from ``cfg`` and train. ``resume``: True/'auto' = latest in work_dir."""
+          launcher: str = 'none', seed: int | None = None, validate: bool = True, plot_curves: bool = True):
+    """Build an mmengine Runner from ``cfg`` and train. ``resume``: True/'auto' = latest in work_dir.
+    ``validate=False``: no validation during training (mmaction2's ``--no-validate``). ``plot_curves``: at the
+    end, draw the logged losses and validation accuracy into ``WORK_DIR/<timestamp>/curves.png``."""
     from mmengine.runner import Runner
 
     cfg.launcher = launcher
+    if not validate:  # what mmaction2's tools/train.py --no-validate does
+        cfg.val_cfg, cfg.val_dataloader, cfg.val_evaluator = None, None, None
     if seed is not None:
         cfg.randomness = dict(seed=seed, deterministic=False)
     if amp:
@@ -69,7 +73,23 @@ def train(cfg: Config, resume: str | bool | None = None, amp: bool = False, auto
         raise UserError(f'load_from {cfg.load_from}: no such checkpoint')
     runner = Runner.from_cfg(cfg)
     runner.train()
+    if plot_curves:
+        _plot_training_curves(runner)
     return runner
+
+
+def _plot_training_curves(runner) -> None:
+    """The run's curves PNG (main process only). A finished training never fails because of its plot."""
+    from mmengine.dist import is_main_process
+
+    from .evaluation.curves import plot_training_curves
+
+    if not is_main_process():
+        return
+    try:
+        runner.logger.info(f'training curves: {plot_training_curves(runner.log_dir)}')
+    except (OSError, ValueError, ImportError) as e:
+        runner.logger.warning(f'no training-curves plot: {e}')
 
 
 def annotations_have_labels(ann_file: str, split: str | None) -> bool:

@@ -1,7 +1,8 @@
 """Train a model: `python tools/train.py configs/joint.py [--work-dir DIR] [--resume] [--amp] ...`.
 
-The work dir is mmengine's: each run logs to a new WORK_DIR/<timestamp>/ and checkpoints are written there
-atomically (epoch_N.pth, best_*.pth, last_checkpoint), so an interrupted run resumes with --resume. Reusing a
+The work dir is mmengine's: each run logs to a new WORK_DIR/<timestamp>/ (with curves.png, the losses and
+validation accuracy plotted when training ends) and checkpoints are written there atomically (epoch_N.pth,
+best_*.pth, last_checkpoint), so an interrupted run resumes with --resume. Reusing a
 work dir is therefore allowed (no --overwrite): an older run's epoch_N.pth is replaced by this run's.
 """
 import argparse
@@ -18,6 +19,8 @@ def parse_args(argv=None):
     p.add_argument('--resume', nargs='?', const='auto', default=None,
                    help='resume from CHECKPOINT, or (no value) from the latest checkpoint in the work dir')
     p.add_argument('--amp', action='store_true', help='mixed-precision training (GPU)')
+    p.add_argument('--no-validate', action='store_true',
+                   help='do not validate during training (as mmaction2\'s --no-validate; no best_* checkpoint)')
     p.add_argument('--auto-scale-lr', action='store_true', help='scale lr by total batch / 32')
     p.add_argument('--seed', type=int, default=None, help='random seed')
     p.add_argument('--skip-invalid', action='store_true', default=None,
@@ -38,7 +41,7 @@ def main(argv=None) -> int:
     cfg = load_config(args.config, args.cfg_options, args.work_dir)
     set_dataset_options(cfg, skip_invalid=args.skip_invalid, unsafe_pickle=args.unsafe_pickle)
     train(cfg, resume=args.resume, amp=args.amp, auto_scale_lr=args.auto_scale_lr,
-          launcher=args.launcher, seed=args.seed)
+          launcher=args.launcher, seed=args.seed, validate=not args.no_validate)
     return 0
 
 

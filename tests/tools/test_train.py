@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import torch
 
+from mg_posec3d.evaluation.curves import read_scalars
 from mg_posec3d.fileio import load_scores, safe_load_pickle
 from tests.conftest import PYTHON, REPO
 
@@ -59,6 +60,11 @@ def test_training_lowers_the_loss_and_test_dumps_scores(tmp_path, small_sample):
     assert np.mean(losses[-4:]) < 0.7 * np.mean(losses[:4])
     assert all(np.isfinite([r['loss_cls'] for r in _scalars(work) if 'loss_cls' in r]))
     assert _meta(work / 'epoch_4.pth')['iter'] == 4 * ITERS_PER_EPOCH
+    # the curves PNG written when training ended, from this run's log: losses and the 4 validations
+    logged = read_scalars(work)
+    assert logged.loss_keys == ['loss', 'loss_cls', 'loss_emb'] and 'acc/top1' in logged.val_keys
+    assert [r['step'] for r in logged.val] == [1, 2, 3, 4]
+    assert os.path.getsize(os.path.join(os.path.dirname(os.path.dirname(logged.path)), 'curves.png')) > 0
 
     dump = tmp_path / 'scores.npz'
     res = subprocess.run([PYTHON, os.path.join(REPO, 'tools', 'test.py'), CONFIG, str(work / 'epoch_4.pth'),
