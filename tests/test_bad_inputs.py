@@ -387,8 +387,8 @@ def _(tmp, capsys):
     err = _cli('test', [os.path.join(REPO, 'configs', 'demo', 'joint.py'), os.path.join(tmp, 'x.pth'), '--dump', ann,
                         '--overwrite'], capsys)
     assert open(ann, 'rb').read() == before
-    return err, r'^error: --dump .*ann\.pkl: a score dump is an \.npz file ' \
-                r'\(tools/test\.py --ensemble reads \*\.npz\); give a path ending in \.npz\n$'
+    return err, r'^error: --dump .*ann\.pkl: this file is an annotation file or another pickle, not a score dump; ' \
+                r'refusing to replace it \(even with --overwrite\)\n$'
 
 
 @case('existing score dump')
@@ -469,6 +469,56 @@ def _(tmp, capsys):
                         'log_level=WARNING'], capsys)
     return err, r"^error: KeyError: 'NoSuchDataset is not in the mmaction::dataset registry\. .*' " \
                 r"\(run with --debug for the traceback\)\n$"
+
+
+# ---- interop (mmaction2 / PYSKL score pickles in tools/test.py --ensemble) ----
+def _score_pickle(tmp, items):
+    path = os.path.join(tmp, 'scores.pkl')
+    with open(path, 'wb') as f:
+        pickle.dump(items, f)
+    return path
+
+
+@case('score pickle without sample ids')
+def _(tmp, capsys):
+    path = _score_pickle(tmp, [dict(pred_score=torch.tensor([0.2, 0.8]), gt_label=torch.tensor([1]))])
+    err = _cli('test', ['--ensemble', path, '--work-dir', os.path.join(tmp, 'w')], capsys)
+    return err, r'^error: .*scores\.pkl: the pickle holds no sample ids \(frame_dir\); give --ann-file and --split ' \
+                r'of the annotation file it was tested on, so the samples can be matched by id\n$'
+
+
+@case('score pickle of another split')
+def _(tmp, capsys):
+    ann = _ann_file(tmp, [_clip(i) for i in ('v1', 'v2', 'v3')], split={'test': ['v1', 'v2', 'v3']})
+    path = _score_pickle(tmp, [np.array([0.5, 0.5], np.float32)] * 2)  # PYSKL: score arrays only
+    err = _cli('test', ['--ensemble', path, '--ann-file', ann, '--work-dir', os.path.join(tmp, 'w')], capsys)
+    return err, r"^error: .*scores\.pkl: 2 samples, but .*ann\.pkl split 'test' has 3: was the pickle tested on " \
+                r'another split or annotation file\?\n$'
+
+
+@case('score pickle that would run code')
+def _(tmp, capsys):
+    class Payload:
+        def __reduce__(self):
+            return (os.system, ('true',))
+    path = _score_pickle(tmp, [dict(pred_score=Payload())])
+    err = _cli('test', ['--ensemble', path, '--work-dir', os.path.join(tmp, 'w')], capsys)
+    return err, r'^error: .*scores\.pkl: refusing to load (posix|os)\.system from this pickle: .* \(a score pickle ' \
+                r'may hold lists, dicts, numbers, strings, numpy arrays and plain torch tensors\)\n$'
+
+
+@case('training curves of an empty work dir')
+def _(tmp, capsys):
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('plot_curves', os.path.join(REPO, 'tools', 'analysis',
+                                                                              'plot_curves.py'))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    code = mod.main([tmp])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    return err, r'^error: .*: no run in it has logged vis_data/scalars\.json \(give a work dir, a run folder ' \
+                r'WORK_DIR/<timestamp>, or the scalars\.json file\)\n$'
 
 
 def _load_tool(name):

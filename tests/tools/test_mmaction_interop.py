@@ -22,6 +22,7 @@ from mg_posec3d.evaluation.curves import read_scalars
 from mg_posec3d.fileio import safe_load_pickle
 from tests.conftest import REPO, subset_of_sample
 from tools import test as test_tool
+from tools.analysis import plot_curves
 from tools import train as train_tool
 
 CONFIG = os.path.join(REPO, 'configs', 'demo', 'joint.py')
@@ -117,4 +118,10 @@ def test_no_validate_trains_without_validation_like_mmaction2(tmp_path, monkeypa
     logged = read_scalars(work)
     assert len(logged.train) == 2 and not logged.val  # 8 clips / batch 4, never validated
     assert (work / 'epoch_1.pth').is_file() and not list(work.glob('best_*.pth'))
-    assert os.path.getsize(os.path.join(os.path.dirname(os.path.dirname(logged.path)), 'curves.png')) > 0
+    curves = os.path.join(os.path.dirname(os.path.dirname(logged.path)), 'curves.png')
+    assert os.path.getsize(curves) > 0
+    # by hand: the PNG of the run exists already (refused), another --out is drawn
+    before = open(curves, 'rb').read()
+    assert plot_curves.main([str(work)]) == 2 and open(curves, 'rb').read() == before
+    assert plot_curves.main([str(work), '--out', str(tmp_path / 'again.png')]) == 0
+    assert (tmp_path / 'again.png').stat().st_size > 0
