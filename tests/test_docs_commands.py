@@ -24,8 +24,9 @@ from tests.conftest import REPO
 
 DOCS = ['README.md'] + sorted(os.path.relpath(p, REPO) for p in glob.glob(os.path.join(REPO, 'docs', '*.md')))
 FENCE = re.compile(r'^```[^\n]*\n(.*?)^```', re.S | re.M)
-# a path mentioned in prose or code, not the tail of a longer path such as tests/tools/test_x.py
-MENTION = re.compile(r'(?<![\w./-])((?:tools|configs)/[\w/.-]*?\.(?:py|sh))\b')
+# a path mentioned in prose or code, not the tail of a longer path such as tests/tools/test_x.py, nor a placeholder
+# such as tools/X.py or configs/...py (real file names start in lower case)
+MENTION = re.compile(r'(?<![\w./-])((?:tools|configs)/(?:[\w-]+/)*[a-z_][\w-]*\.(?:py|sh))\b')
 PYTHON = re.compile(r'(^|/)python3?$')
 
 
@@ -132,6 +133,13 @@ def test_every_config_script_and_make_target_in_the_docs_exists():
             if not os.path.isfile(os.path.join(REPO, path)):
                 problems.append(f'{doc}: {path} does not exist')
     assert not problems, '\n'.join(problems)
+
+
+def test_mentions_are_real_paths_not_placeholders():
+    text = 'see tools/test.py, tools/analysis/plot_curves.py and configs/demo/joint.py; not tests/tools/test_x.py, ' \
+           'tools/X.py or configs/...py; bash tools/dist_train.sh'
+    assert MENTION.findall(text) == ['tools/test.py', 'tools/analysis/plot_curves.py', 'configs/demo/joint.py',
+                                     'tools/dist_train.sh']
 
 
 @pytest.mark.parametrize('block, expected', [

@@ -50,10 +50,13 @@ def _rebuild_tensor(storage, storage_offset, size, stride, requires_grad=False, 
         raise UnsafePickleError('a tensor in this pickle has malformed offset / size / stride arguments')
     if backward_hooks or metadata:  # hooks are callables: a score dump never has any
         raise UnsafePickleError('a tensor in this pickle carries backward hooks or metadata; refusing it')
-    try:
-        tensor = _rebuild_tensor(storage, storage_offset, size, stride)  # set_() checks the bounds
-    except RuntimeError as e:
-        raise UnsafePickleError(f'a tensor in this pickle does not fit its storage: {e}') from e
+    # set_() would grow the storage to fit (memory for nothing, values never stored): check the bounds here
+    needed = 0 if 0 in size else storage_offset + sum((n - 1) * st for n, st in zip(size, stride)) + 1
+    if needed > storage.size():
+        raise UnsafePickleError(f'a tensor in this pickle does not fit its storage: size {list(size)}, stride '
+                                f'{list(stride)} and offset {storage_offset} need {needed} elements, the storage '
+                                f'has {storage.size()}')
+    tensor = _rebuild_tensor(storage, storage_offset, size, stride)
     # scores never need gradients; a float tensor may keep the flag it was saved with
     if requires_grad and tensor.is_floating_point():
         tensor.requires_grad_(True)

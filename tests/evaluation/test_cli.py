@@ -163,3 +163,27 @@ def test_tools_test_py_subprocess_reproduces_mmaction2_numbers(tmp_path, ntu_dum
                      'fused': ['0.9333', '0.9833', '0.9180']}
     m = json.loads((wd / 'ensemble_metrics.json').read_text())
     assert round(m['fused_metrics']['mean_class'], 4) == 0.9180
+
+
+def test_run_ensemble_is_a_plain_function(tmp_path, rtg_split_dumps):
+    """The library call behind the tool: plain arguments in, an EnsembleRun out, nothing printed."""
+    from mg_posec3d.evaluation import run_ensemble
+    from mg_posec3d.fileio import load_scores
+
+    d = rtg_split_dumps
+    lines = []
+    run = run_ensemble([d['joint', 'val'], d['limb', 'val']], search=True, search_step=0.1,
+                       work_dir=str(tmp_path / 'wd'), log=lines.append)
+    assert lines == []  # progress lines only for CONFIG CHECKPOINT inputs
+    assert np.allclose(run.result.weights, run.search.best_weights) and run.search.gain >= 0
+    # the fusion by hand: the two dumps matched by id (they list the samples in different orders)
+    joint, limb = load_scores(d['joint', 'val']), load_scores(d['limb', 'val'])
+    by_id = dict(zip(limb.ids, limb.scores))
+    w = run.result.weights
+    expected = w[0] * joint.scores + w[1] * np.stack([by_id[i] for i in joint.ids])
+    assert run.result.ids == joint.ids
+    np.testing.assert_allclose(run.result.fused, expected, atol=1e-6)
+    assert sorted(os.path.basename(p) for p in run.written) == sorted(
+        ['ensemble_weights.json', 'fused_scores.npz', 'ensemble_metrics.json']
+        + [f'{n}_{k}' for n in ('fused', 'input0', 'input1') for k in ('per_class.csv', 'confusion.png')])
+    assert all(os.path.isfile(p) for p in run.written)

@@ -22,8 +22,8 @@ from mg_posec3d.evaluation.curves import read_scalars
 from mg_posec3d.fileio import safe_load_pickle
 from tests.conftest import REPO, subset_of_sample
 from tools import test as test_tool
-from tools.analysis import plot_curves
 from tools import train as train_tool
+from tools.analysis import plot_curves
 
 CONFIG = os.path.join(REPO, 'configs', 'demo', 'joint.py')
 MMACTION_TOOLS = os.path.join(os.path.dirname(mmaction.__file__), '.mim', 'tools')
