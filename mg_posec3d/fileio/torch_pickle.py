@@ -12,6 +12,7 @@ no score dump has, are refused. torch is imported only when such a pickle is rea
 from __future__ import annotations
 
 import io
+import warnings
 from collections.abc import Callable
 
 from .safe_pickle import UnsafePickleError
@@ -52,10 +53,13 @@ def _rebuild_tensor(storage, storage_offset, size, stride, requires_grad=False, 
         raise UnsafePickleError('a tensor in this pickle carries backward hooks or metadata; refusing it')
     # set_() would grow the storage to fit (memory for nothing, values never stored): check the bounds here
     needed = 0 if 0 in size else storage_offset + sum((n - 1) * st for n, st in zip(size, stride)) + 1
-    if needed > storage.size():
+    with warnings.catch_warnings():  # TypedStorage.size() warns that TypedStorage is deprecated; pickles hold it
+        warnings.simplefilter('ignore', UserWarning)
+        available = storage.size()
+    if needed > available:
         raise UnsafePickleError(f'a tensor in this pickle does not fit its storage: size {list(size)}, stride '
                                 f'{list(stride)} and offset {storage_offset} need {needed} elements, the storage '
-                                f'has {storage.size()}')
+                                f'has {available}')
     tensor = _rebuild_tensor(storage, storage_offset, size, stride)
     # scores never need gradients; a float tensor may keep the flag it was saved with
     if requires_grad and tensor.is_floating_point():
