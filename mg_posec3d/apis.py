@@ -184,7 +184,7 @@ def planned_test_outputs(cfg: Config, checkpoint: str, dump: str | None = None) 
     outputs = [dump]
     for e in _dump_evaluators(cfg, dump):
         if e.get('type') == 'PathwayScoreMetric' and e.get('out_file'):
-            from .models.rgbpose_head import PathwayScoreMetric
+            from .evaluation.pathway_metric import PathwayScoreMetric
             metric = PathwayScoreMetric(**{k: v for k, v in e.items() if k != 'type'})
             outputs += [metric.dump_path(p) for p in metric.pathways]
     return dump, outputs
