@@ -1,6 +1,7 @@
 """Reading and writing the project's data files safely."""
-from .safe_pickle import UnsafePickleError, load_pickle, safe_load_pickle, save_pickle
+from .checkpoint import CheckpointError, load_checkpoint, trusted_checkpoint
+from .safe_pickle import RefusedPickleError, UnsafePickleError, load_pickle, safe_load_pickle, save_pickle
 from .scores import ScoreDump, load_scores, save_scores
 
-__all__ = ['UnsafePickleError', 'load_pickle', 'safe_load_pickle', 'save_pickle', 'ScoreDump', 'load_scores',
-           'save_scores']
+__all__ = ['CheckpointError', 'load_checkpoint', 'trusted_checkpoint', 'RefusedPickleError', 'UnsafePickleError',
+           'load_pickle', 'safe_load_pickle', 'save_pickle', 'ScoreDump', 'load_scores', 'save_scores']
