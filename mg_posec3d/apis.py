@@ -46,9 +46,10 @@ def set_dataset_options(cfg: Config, **options) -> None:
 
 
 def train(cfg: Config, resume: str | bool | None = None, amp: bool = False, auto_scale_lr: bool = False,
-          launcher: str = 'none', seed: int | None = None):
-    """Build an mmengine Runner from ``cfg`` and train. ``resume``: True/'auto' = latest in work_dir."""
-    from mmengine.runner import Runner
+          launcher: str = 'none', seed: int | None = None, trust_checkpoint: bool = False):
+    """Build an mmengine Runner from ``cfg`` and train. ``resume``: True/'auto' = latest in work_dir.
+    ``trust_checkpoint``: fully unpickle the checkpoint resumed or loaded (``load_from``), that file only."""
+    from mmengine.runner import Runner, find_latest_checkpoint
 
     cfg.launcher = launcher
     if seed is not None:
@@ -73,7 +74,9 @@ def train(cfg: Config, resume: str | bool | None = None, amp: bool = False, auto
         raise UserError(f'load_from {cfg.load_from}: no such checkpoint')
     runner = Runner.from_cfg(cfg)
     runner.register_hook(CheckpointFitHook(), priority='VERY_HIGH')
-    runner.train()
+    trusted = cfg.get('load_from') or (find_latest_checkpoint(cfg.work_dir) if cfg.get('resume') else None)
+    with trusted_checkpoint(trusted) if trust_checkpoint and trusted else contextlib.nullcontext():
+        runner.train()
     return runner
 
 
@@ -87,8 +90,9 @@ class CheckpointFitHook(Hook):
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
         source = runner._load_from or 'the latest checkpoint in the work dir'
         if runner._resume:
-            require_fit(model.state_dict(), state_dict_of(checkpoint), source, runner.cfg.filename)
-        report = compare_state_dicts(model.state_dict(), state_dict_of(checkpoint))
+            report = require_fit(model.state_dict(), state_dict_of(checkpoint), source, runner.cfg.filename)
+        else:
+            report = compare_state_dicts(model.state_dict(), state_dict_of(checkpoint))
         runner.logger.info(f'{"resume" if runner._resume else "load_from"} {source}: {report.counts()}')
 
 
@@ -106,6 +110,7 @@ def check_checkpoint(checkpoint: str, cfg: Config, trust: bool = False) -> None:
     model of ``cfg``: every parameter and buffer must be there with the right shape."""
     from mmaction.registry import MODELS
     from mmaction.utils import register_all_modules
+    from mmengine.registry import DefaultScope
 
     try:
         state = state_dict_of(load_checkpoint(checkpoint, trust=trust))
@@ -122,7 +127,8 @@ def check_checkpoint(checkpoint: str, cfg: Config, trust: bool = False) -> None:
         raise UserError(f'checkpoint {checkpoint} expects {conv.shape[1]} input heatmap channels but the config '
                         f'has in_channels={in_ch} (joint vs limb checkpoint?)')
     register_all_modules(init_default_scope=False)
-    model = MODELS.build(cfg.model)  # cheap on CPU; gives every key and shape the checkpoint must have
+    with DefaultScope.overwrite_default_scope(cfg.get('default_scope', 'mmaction')):  # as the Runner builds it
+        model = MODELS.build(cfg.model)  # cheap on CPU; gives every key and shape the checkpoint must have
     try:
         require_fit(model.state_dict(), state, checkpoint, cfg.filename)
     except CheckpointError as e:

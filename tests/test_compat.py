@@ -37,7 +37,7 @@ def test_mmengine_checkpoint_holds_no_numpy_and_loads_with_weights_only(tmp_path
     from mmengine.runner import runner as runner_module
 
     buf = HistoryBuffer()
-    buf.update(np.float64(0.5).item())
+    buf.update(np.float64(0.5))
     buf.update(2.5)
     ckpt = dict(meta=dict(epoch=1, dataset_meta={'classes': (np.str_('small'), 'large')}),
                 state_dict={'w': torch.ones(2)},

@@ -80,11 +80,11 @@ class LoadedModel:
     class_names: list[str] | None
 
 
-def load_model(config: str, checkpoint: str, device: str = 'cpu') -> LoadedModel:
+def load_model(config: str, checkpoint: str, device: str = 'cpu', trust: bool = False) -> LoadedModel:
     """Build a recognizer and load its checkpoint (weights-only; every parameter and buffer of the model must
     be in it with the right shape); class names come from the checkpoint's ``meta.dataset_meta.classes``
     (mmengine stores the training set's metainfo there) or the config (``class_names`` / ``label_names`` /
-    a dataloader's ``metainfo.classes``)."""
+    a dataloader's ``metainfo.classes``). ``trust``: full unpickling (runs code in the file: trusted files only)."""
     from mmaction.apis import init_recognizer
     from mmengine.config import Config
 
@@ -97,7 +97,7 @@ def load_model(config: str, checkpoint: str, device: str = 'cpu') -> LoadedModel
         raise FileNotFoundError(f'{checkpoint}: no such checkpoint')
     cfg = Config.fromfile(config)
     model = init_recognizer(cfg, None, device=device)
-    ckpt = load_checkpoint(checkpoint)
+    ckpt = load_checkpoint(checkpoint, trust=trust)
     state = state_dict_of(ckpt)
     require_fit(model.state_dict(), state, checkpoint, config)
     model.load_state_dict(state, strict=False)  # every model key checked above; extra keys are ignored

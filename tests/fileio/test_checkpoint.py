@@ -84,6 +84,12 @@ def test_trust_is_scoped_to_one_file_and_leaves_the_environment_alone(tiny_run, 
         load_checkpoint(other)
     assert not (tmp_path / 'other_ran').exists()
 
+    marker.unlink()  # train.py --resume takes the same flag
+    argv = [DEMO_CONFIG, '--work-dir', str(tmp_path / 'resumed'), '--resume', str(trusted), '--trust-checkpoint',
+            '--cfg-options', *tiny_options(ann)]
+    assert load_tool('train').main(argv) == 0 and marker.exists()
+    assert 'TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD' not in os.environ
+
 
 def test_load_from_logs_what_was_loaded_skipped_and_missing(tiny_run, tmp_path):
     ann, work = tiny_run

@@ -254,3 +254,25 @@ def test_the_element_budget_counts_exactly_the_array_elements():
     # iMiGUE train in miga22 (about 13k clips x 100 frames x 22 joints x (x, y, score)) fits 20 times over
     from mg_posec3d.fileio.safe_pickle import MAX_ELEMENTS
     assert MAX_ELEMENTS >= 20 * 13_000 * 100 * 22 * 3
+
+
+def test_per_sample_skeleton_files_go_through_the_allow_list(tmp_path):
+    """mmaction's PoseDataset loads data_prefix['skeleton']/<frame_dir>.pkl with plain pickle; ours does not."""
+    from mmaction.registry import DATASETS
+
+    T, V = 4, 22
+    clip = dict(frame_dir='a', label=0, total_frames=T, img_shape=(64, 64), keypoint=np.zeros((1, T, V, 2), np.float32),
+                keypoint_score=np.ones((1, T, V), np.float32))
+    ann = tmp_path / 'ann.pkl'
+    ann.write_bytes(pickle.dumps({'split': {'train': ['a']}, 'annotations': [clip]}))
+    skeletons = tmp_path / 'skeletons'
+    skeletons.mkdir()
+    marker = tmp_path / 'pwned'
+    (skeletons / 'a.pkl').write_bytes(pickle.dumps({'box': _Payload(marker)}))
+    ds = DATASETS.build(dict(type='MGPoseDataset', ann_file=str(ann), pipeline=[], split='train', num_classes=3,
+                             data_prefix=dict(skeleton=str(skeletons))))
+    with pytest.raises(UnsafePickleError, match=r'a\.pkl: refusing to load (posix|os)\.system'):
+        ds.get_data_info(0)
+    assert not marker.exists()
+    (skeletons / 'a.pkl').write_bytes(pickle.dumps({'box': np.arange(4, dtype=np.float32)}))
+    assert ds.get_data_info(0)['box'].tolist() == [0, 1, 2, 3]
