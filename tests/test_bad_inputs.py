@@ -470,6 +470,109 @@ def _(tmp, capsys):
     return err, r"^error: KeyError: 'NoSuchDataset is not in the mmaction::dataset registry\. .*' " \
                 r"\(run with --debug for the traceback\)\n$"
 
+# ---- sec-load: checkpoints (one loader for test, demo, resume, load_from) and hostile annotation pickles ----
+class _RunsCode:
+    def __reduce__(self):
+        return (os.system, ('true',))
+
+
+class _CraftedDtype:  # a record whose only field is an object at offset 0, flagged as holding no objects
+    def __reduce__(self):
+        return np.dtype, ('V8', False, True), (3, '|', None, ('a',), {'a': (np.dtype('O'), 0)}, 8, 1, 0)
+
+
+class _CraftedArray:
+    def __reduce__(self):
+        return np.core.multiarray._reconstruct, (np.ndarray, (0,), b'b'), (1, (1,), _CraftedDtype(), False, b'A' * 8)
+
+
+def _evil_checkpoint(tmp, name='evil.pth'):
+    path = os.path.join(tmp, name)
+    torch.save({'state_dict': {}, 'meta': {'x': _RunsCode()}}, path)
+    return path
+
+
+def _demo_config():
+    return os.path.join(REPO, 'configs', 'demo', 'joint.py')
+
+
+@case('truncated checkpoint')
+def _(tmp, capsys):
+    path = _checkpoint(tmp)
+    data = open(path, 'rb').read()
+    open(path, 'wb').write(data[:len(data) // 2])
+    err = _cli('test', [_demo_config(), path], capsys)
+    return err, (r'error: checkpoint .*model\.pth is not a readable checkpoint \(truncated or corrupt\?\): '
+                 r'RuntimeError: PytorchStreamReader failed reading zip archive: failed finding central directory\n$')
+
+
+@case('checkpoint that fits nothing')
+def _(tmp, capsys):
+    path = os.path.join(tmp, 'model.pth')
+    torch.save({'state_dict': {'fc.weight': torch.zeros(3, 8)}}, path)
+    err = _cli('test', [_demo_config(), path], capsys)
+    return err, (r"error: checkpoint .*model\.pth does not fit the model of .*joint\.py: 136 of 136 model tensors "
+                 r"missing \(e\.g\. 'backbone\.conv1\.conv\.weight', 'backbone\.conv1\.bn\.weight', "
+                 r"'backbone\.conv1\.bn\.bias'\); 1 unexpected\. Wrong checkpoint for this config\?")
+
+
+@case('checkpoint with a crafted numpy dtype')
+def _(tmp, capsys):
+    err = _cli('test', [_demo_config(), _checkpoint(tmp, extra={'x': _CraftedArray()})], capsys)
+    return err, (r'error: checkpoint .*model\.pth could not be loaded with weights_only=True: it references '
+                 r'numpy\.core\.multiarray\._reconstruct, which is not plain data')
+
+
+@case('resume from a checkpoint that would run code')
+def _(tmp, capsys):
+    err = _cli('train', [_demo_config(), '--work-dir', os.path.join(tmp, 'w'), '--resume', _evil_checkpoint(tmp)],
+               capsys)
+    return err, (r'error: checkpoint .*evil\.pth could not be loaded with weights_only=True: it references '
+                 r'(posix|os)\.system, which is not plain data\. If it comes from a source you trust, pass '
+                 r'--trust-checkpoint\.\n$')
+
+
+@case('load_from a checkpoint that would run code')
+def _(tmp, capsys):
+    err = _cli('train', [_demo_config(), '--work-dir', os.path.join(tmp, 'w'), '--cfg-options',
+                         f'load_from={_evil_checkpoint(tmp)}'], capsys)
+    return err, r'error: checkpoint .*evil\.pth could not be loaded with weights_only=True: it references (posix|os)'
+
+
+@case('demo checkpoint that would run code')
+def _(tmp, capsys):
+    video = os.path.join(REPO, 'tests', 'data', 'videos', 'basketball_426x240.mp4')
+    err = _cli('demo', [video, _demo_config(), _evil_checkpoint(tmp)], capsys)
+    return err, r'error: checkpoint .*evil\.pth could not be loaded with weights_only=True: it references (posix|os)'
+
+
+@case('annotation pickle with a crafted numpy dtype')
+def _(tmp, capsys):
+    with pytest.raises(ValueError) as e:
+        _dataset(_ann_file(tmp, [_clip(keypoint=_CraftedArray())]))
+    return str(e.value), (r"ann\.pkl: refused: numpy dtype of kind 'V': annotation arrays may only hold plain "
+                          r'numbers, bools and fixed-width strings \(a crafted dtype can corrupt memory\)')
+
+
+@case('annotation pickle memory bomb')
+def _(tmp, capsys):
+    path = os.path.join(tmp, 'ann.pkl')
+    open(path, 'wb').write(b'\x80\x02cnumpy.core.multiarray\n_reconstruct\ncnumpy\nndarray\n\x8a\x05'
+                           + (10 ** 10).to_bytes(5, 'little') + b'\x85C\x01b\x87R.')  # an empty 10 GB array
+    with pytest.raises(ValueError) as e:
+        _dataset(path)
+    return str(e.value), (r'ann\.pkl: refused: declares 10,000,000,000 elements in a file of 67 bytes \(at most '
+                          r'65,670 allowed: a memory bomb\?\)')
+
+
+@case('annotation pickle with an unknown codec')
+def _(tmp, capsys):
+    path = os.path.join(tmp, 'ann.pkl')
+    open(path, 'wb').write(b'\x80\x02c_codecs\nencode\nX\x01\x00\x00\x00xX\x03\x00\x00\x00zzz\x86R.')
+    with pytest.raises(ValueError) as e:
+        _dataset(path)
+    return str(e.value), r'ann\.pkl: refused: _codecs\.encode called with anything but \(str, "latin1"\)'
+
 
 def _load_tool(name):
     import importlib.util
