@@ -1,6 +1,7 @@
 """What ``tools/extract_pose.py`` can read: finding the inputs under a path, and reading their frames."""
 from __future__ import annotations
 
+import errno
 import glob
 import os
 import re
@@ -12,6 +13,7 @@ import numpy as np
 VIDEO_EXTS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.m4v', '.mpg', '.mpeg', '.wmv', '.flv')
 IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff')
 KINDS = ('video', 'frames', 'openpose_json', 'miga2025_xlsx')
+UNREADABLE = 'unreadable'   # a folder entry that is a symbolic link loop or a broken link: reported, not read
 
 
 class InputReadError(RuntimeError):
@@ -32,9 +34,22 @@ def natural_key(s: str) -> list:
     return [int(p) if p.isdigit() else p.lower() for p in re.split(r'(\d+)', s)]
 
 
+def link_problem(path: str) -> str | None:
+    """Why ``path`` is a symbolic link that leads nowhere (a loop, a missing target), or None."""
+    if not os.path.islink(path):
+        return None
+    try:
+        os.stat(path)
+    except OSError as e:
+        return 'symbolic link loop' if e.errno == errno.ELOOP else f'broken symbolic link ({e.strerror})'
+    return None
+
+
 def _files(folder: str, exts: tuple[str, ...]) -> list[str]:
+    # links that lead nowhere are kept: they are read as unreadable frames and reported, not dropped silently
     return sorted((os.path.join(folder, f) for f in os.listdir(folder) if f.lower().endswith(exts)
-                   and os.path.isfile(os.path.join(folder, f))), key=natural_key)
+                   and (os.path.isfile(os.path.join(folder, f)) or link_problem(os.path.join(folder, f)))),
+                  key=natural_key)
 
 
 def _has_openpose_json(folder: str) -> bool:
@@ -94,6 +109,8 @@ def discover_inputs(path: str, kind: str = 'auto') -> list[InputItem]:
             sub = _item_of_dir(p)
             if sub is not None and kind in ('auto', sub.kind):
                 items.append(sub)
+        elif link_problem(p):
+            items.append(InputItem(entry, p, UNREADABLE))   # reported by the runner, never silently left out
     names = [it.name for it in items]
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
