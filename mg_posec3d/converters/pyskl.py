@@ -52,7 +52,7 @@ def remap_dataset(data: dict, source: str | SourceLayout, dtype=np.float32,
         # one bad annotation is skipped and reported, whatever the error: the others are still converted
         try:
             if not isinstance(ann, dict):
-                raise ValueError(f'annotation #{i} is a {type(ann).__name__}, not a dict')
+                raise ValueError(f'annotation #{i} is not a dict but {type(ann).__name__}')
             if not isinstance(name, str):
                 raise ValueError(f'annotation #{i}: frame_dir must be a string, got {type(name).__name__}')
             new = remap_annotation(ann, src, dtype)

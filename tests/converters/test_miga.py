@@ -165,10 +165,10 @@ def test_remap_dataset_skips_malformed_annotations_and_keeps_the_rest():
     assert out['split'] == {'all': [good['frame_dir']]} and report.clips == 1
     sc = good['keypoint_score'].shape
     assert dict(report.skipped) == {
-        'annotation #1 is a int, not a dict': 1,
+        'annotation #1 is not a dict but int': 1,
         'annotation #2: frame_dir must be a string, got list': 1,
         f'reach_to_grasp50: expected keypoint [..., 50, 2] and score [..., 50], got (1, 2) and {sc}': 1,
         "could not convert string to float: 'a'": 1}
-    assert report.examples['annotation #1 is a int, not a dict'] == '#1'
+    assert report.examples['annotation #1 is not a dict but int'] == '#1'
     with pytest.raises(ValueError, match='field split: expected a dict of id lists'):
         remap_dataset(dict(split=['all'], annotations=[good]), 'reach_to_grasp50')
