@@ -547,26 +547,30 @@ def _(tmp, capsys):
     return out, r'skipped v1: .*v1_openpose\.xlsx: not a readable xlsx file: ParseError: '
 
 
-@case('MiGA skeleton csv that is a symlink loop')
-def _(tmp, capsys):
+def _convert_miga_one_video(tmp, capsys, split, label_csv=None, loop_video=False):
+    """A raw folder with one good 1-frame skeleton csv v1 (labels from ``label_csv``), optionally next to a
+    skeleton csv v0 that is a link to itself; returns what convert_miga.py prints."""
     raw = os.path.join(tmp, 'raw')
     os.makedirs(raw)
-    os.symlink('v0_light_hand.csv', os.path.join(raw, 'v0_light_hand.csv'))
+    if loop_video:
+        os.symlink('v0_light_hand.csv', os.path.join(raw, 'v0_light_hand.csv'))
     open(os.path.join(raw, 'v1_light_hand.csv'), 'w').write(','.join(['0'] + ['1'] * 105) + '\n')
-    assert _load_tool('convert_miga').main(['--split', f'test={raw}', '--out', os.path.join(tmp, 'o.pkl')]) == 0
-    out = capsys.readouterr().out
+    if label_csv is not None:
+        open(os.path.join(raw, 'v1_label.csv'), 'w').write(label_csv)
+    assert _load_tool('convert_miga').main(['--split', f'{split}={raw}', '--out', os.path.join(tmp, 'o.pkl')]) == 0
+    return capsys.readouterr().out
+
+
+@case('MiGA skeleton csv that is a symlink loop')
+def _(tmp, capsys):
+    out = _convert_miga_one_video(tmp, capsys, 'test', loop_video=True)
     return out, (r'test: wrote 1 clips, 1 frames; skipped 1 x unreadable skeleton csv \(OSError: \[Errno 40\] Too '
                  r"many levels of symbolic links: '.*v0_light_hand\.csv'\)")
 
 
 @case('MiGA label csv with an infinite number')
 def _(tmp, capsys):
-    raw = os.path.join(tmp, 'raw')
-    os.makedirs(raw)
-    open(os.path.join(raw, 'v1_light_hand.csv'), 'w').write(','.join(['0'] + ['1'] * 105) + '\n')
-    open(os.path.join(raw, 'v1_label.csv'), 'w').write('1e400,0,0\n')
-    assert _load_tool('convert_miga').main(['--split', f'train={raw}', '--out', os.path.join(tmp, 'o.pkl')]) == 0
-    out = capsys.readouterr().out
+    out = _convert_miga_one_video(tmp, capsys, 'train', label_csv='1e400,0,0\n')
     return out, (r'skipped 1 x unreadable label csv \(.*v1_label\.csv: label row 1: gestureID,start,end must be '
                  r'finite numbers, got \[inf, 0\.0, 0\.0\]\)')
 
