@@ -5,6 +5,8 @@ Each fix checks whether upstream is already fine and then does nothing. Every fi
 """
 from __future__ import annotations
 
+import builtins
+import contextlib
 import importlib.util
 import os
 import sys
@@ -240,6 +242,71 @@ def fix_atomic_checkpoint_write() -> bool:
     return True
 
 
+class _DeferRemovals:
+    """A file backend whose ``remove``/``rmtree`` only record the path; everything else is the real backend."""
+
+    def __init__(self, backend):
+        self._backend = backend
+        self.removed: list[tuple[str, str]] = []
+
+    def remove(self, path) -> None:
+        self.removed.append(('remove', path))
+
+    def rmtree(self, path) -> None:
+        self.removed.append(('rmtree', path))
+
+    def __getattr__(self, name):
+        return getattr(self._backend, name)
+
+
+@contextlib.contextmanager
+def _write_then_rename(path: str):
+    """``open(path, 'w')`` that replaces ``path`` only once everything is written."""
+    tmp = f'{path}.tmp{os.getpid()}'
+    try:
+        with builtins.open(tmp, 'w') as f:
+            yield f
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def _open_last_checkpoint_atomically(file, mode='r', *args, **kwargs):
+    if mode == 'w' and os.path.basename(os.fspath(file)) == 'last_checkpoint' and not args and not kwargs:
+        return _write_then_rename(os.fspath(file))
+    return builtins.open(file, mode, *args, **kwargs)
+
+
+def fix_checkpoint_rotation_after_save() -> bool:
+    """With ``max_keep_ckpts``, mmengine's CheckpointHook deletes the oldest kept checkpoint *before* writing
+    the new one, and rewrites ``last_checkpoint`` in place. A kill while the new checkpoint is written (it takes
+    seconds for a real model) leaves ``last_checkpoint`` naming a deleted file, and ``--resume`` fails. Delete
+    old checkpoints only after the new one and ``last_checkpoint`` are written; write ``last_checkpoint``
+    through a temporary file."""
+    from mmengine.hooks import checkpoint_hook
+
+    hook = checkpoint_hook.CheckpointHook
+    if getattr(hook._save_checkpoint_with_step, '_mg_posec3d', False):
+        return False
+    save = hook._save_checkpoint_with_step
+
+    def save_then_rotate(self, runner, step, meta):
+        backend, deferred = self.file_backend, _DeferRemovals(self.file_backend)
+        self.file_backend = deferred
+        try:
+            save(self, runner, step, meta)
+        finally:
+            self.file_backend = backend
+        for how, path in deferred.removed:   # only reached when the new checkpoint is complete
+            getattr(backend, how)(path)
+
+    save_then_rotate._mg_posec3d = True
+    hook._save_checkpoint_with_step = save_then_rotate
+    checkpoint_hook.open = _open_last_checkpoint_atomically   # the module's only write is last_checkpoint
+    return True
+
+
 def fix_torchvision_topilimage() -> bool:
     """mmpose imports ``torchvision.transforms.ToPILImage``; torchvision cannot be installed next to the CPU
     torch build here. Provide that one name (and only if torchvision is absent)."""
@@ -312,7 +379,8 @@ def apply() -> list[str]:
     # mmcv-lite warns on every import that compiled ops are absent; PoseC3D never uses them.
     warnings.filterwarnings('ignore', message='Fail to import ``MultiScaleDeformableAttention``')
     return _run((fix_mmaction_drn, fix_torch_weights_only, fix_history_buffer_pickle, fix_numpy_free_checkpoints,
-                 fix_checkpoint_loading, fix_dist_init_without_cuda, fix_atomic_checkpoint_write))
+                 fix_checkpoint_loading, fix_dist_init_without_cuda, fix_atomic_checkpoint_write,
+                 fix_checkpoint_rotation_after_save))
 
 
 def apply_mmpose() -> list[str]:

@@ -174,3 +174,51 @@ def test_checkpoint_writes_are_atomic(tmp_path):
         compat.atomic_write(dies_half_way)(None, b'bad!', target)
     assert target.read_bytes() == b'good'
     assert [p.name for p in tmp_path.iterdir()] == ['latest.pth']
+
+
+def test_checkpoint_rotation_waits_for_the_new_checkpoint(tmp_path):
+    """Old checkpoints are deleted only after the new one is saved (the end-to-end kill test is in
+    tests/tools/test_train.py); last_checkpoint is replaced only once fully written."""
+    import pytest
+    from mmengine.hooks import CheckpointHook, checkpoint_hook
+
+    assert getattr(CheckpointHook._save_checkpoint_with_step, '_mg_posec3d', False)
+    assert compat.fix_checkpoint_rotation_after_save() is False   # idempotent
+    latest = tmp_path / 'last_checkpoint'
+    latest.write_text('work/epoch_1.pth')
+    with pytest.raises(KeyboardInterrupt):
+        with checkpoint_hook.open(str(latest), 'w') as f:   # what the hook calls
+            f.write('work/epo')
+            raise KeyboardInterrupt
+    assert latest.read_text() == 'work/epoch_1.pth' and [p.name for p in tmp_path.iterdir()] == ['last_checkpoint']
+    with checkpoint_hook.open(str(latest), 'w') as f:
+        f.write('work/epoch_2.pth')
+    assert latest.read_text() == 'work/epoch_2.pth'
+
+    class Backend:
+        def __init__(self):
+            self.calls = []
+
+        def remove(self, path):
+            self.calls.append(('remove', path))
+
+        def put(self, obj, path):
+            self.calls.append(('put', path))
+
+    class Hook:
+        file_backend = Backend()
+
+    def save(hook, runner, step, meta):   # mmengine's order: delete the oldest, then write the new one
+        hook.file_backend.remove('epoch_1.pth')
+        hook.file_backend.put(b'x', 'epoch_2.pth')
+
+    hook = Hook()
+    original = CheckpointHook._save_checkpoint_with_step
+    try:
+        CheckpointHook._save_checkpoint_with_step = save
+        CheckpointHook._save_checkpoint_with_step._mg_posec3d = False
+        compat.fix_checkpoint_rotation_after_save()
+        CheckpointHook._save_checkpoint_with_step(hook, None, 2, {})
+    finally:
+        CheckpointHook._save_checkpoint_with_step = original
+    assert hook.file_backend.calls == [('put', 'epoch_2.pth'), ('remove', 'epoch_1.pth')]
