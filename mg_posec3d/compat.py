@@ -59,7 +59,8 @@ def mmengine_checkpoint_globals() -> list:
                      np.core.multiarray._reconstruct]
     allowed += [type(np.dtype(t)) for t in ('float16', 'float32', 'float64', 'int32', 'int64', 'bool',
                                             'uint8', 'int8', 'int16')]
-    return allowed
+    from _codecs import encode  # str -> bytes for numpy pickles: allowed by default from torch 2.5, not in 2.4
+    return allowed + [encode]
 
 
 def fix_torch_weights_only() -> bool:

@@ -47,7 +47,7 @@ class Layout:
         limb's mirror is the limb joining the mirrored joints (mmaction2's defaults are COCO's, wrong here)."""
         if self.left_limb:
             return self.left_limb, self.right_limb
-        mirror = dict(zip(self.left, self.right)) | dict(zip(self.right, self.left))
+        mirror = {**dict(zip(self.left, self.right)), **dict(zip(self.right, self.left))}  # no dict | (py3.8)
         index = {frozenset(limb): i for i, limb in enumerate(self.limbs)}
         left, right = [], []
         for i, (a, b) in enumerate(self.limbs):
