@@ -1,9 +1,9 @@
-"""Helpers for `make install` (stdlib only; runs under any Python >= 3.8, before anything is installed).
+"""Helpers for `make install` (stdlib and pip only; any Python >= 3.8, before anything is installed).
 
     python requirements/venv_setup.py lock LOCK [--without-torch] [--skip-torch-deps]
         Print the lock's requirement lines: without ``torch`` (it is installed on its own, with its own
         dependencies), and with --skip-torch-deps also without the packages the importable torch requires
-        (a system torch keeps the versions it was installed with).
+        (a system torch keeps the versions it was installed with), except setuptools, our build backend.
     python requirements/venv_setup.py link-system VENV_PYTHON
         Run by the base Python (make's $(PY)): check that it imports torch, then make its site-packages
         visible to the venv of VENV_PYTHON, behind the venv's own packages (a ``.pth`` file).
@@ -36,24 +36,32 @@ def requirement_name(line: str) -> str | None:
     return canonical(match.group(0)) if match else None
 
 
+def _requirement_class():
+    try:
+        from packaging.requirements import Requirement
+    except ImportError:  # a bare venv: pip always carries packaging
+        from pip._vendor.packaging.requirements import Requirement
+    return Requirement
+
+
 def torch_dependencies() -> set[str]:
-    """Names of the distributions the importable torch requires (no extras)."""
+    """Names of the distributions the importable torch requires here (markers evaluated, no extras)."""
     from importlib.metadata import requires
 
+    requirement = _requirement_class()
     names = set()
-    for req in requires('torch') or []:
-        if 'extra' in req.partition(';')[2]:  # optional dependency of torch
-            continue
-        name = requirement_name(req)
-        if name:
-            names.add(name)
+    for line in requires('torch') or []:
+        req = requirement(line)
+        if req.marker is None or req.marker.evaluate({'extra': ''}):
+            names.add(canonical(req.name))
     return names
 
 
 def lock_lines(lock: str, without_torch: bool, skip_torch_deps: bool) -> list[str]:
     skip = {'torch'} if without_torch or skip_torch_deps else set()
     if skip_torch_deps:
-        skip |= torch_dependencies()
+        # setuptools stays pinned: it builds our package (`pip install --no-build-isolation -e .`)
+        skip |= torch_dependencies() - {'setuptools'}
     with open(lock, encoding='utf8') as f:
         return [ln.rstrip('\n') for ln in f if requirement_name(ln) and requirement_name(ln) not in skip]
 
