@@ -2,8 +2,9 @@
 #   make install                 pinned torch (requirements/lock.txt) installed with its own dependencies
 #   make install TORCH=system    use the torch that $(PY) already imports (your CUDA build), pinned rest
 PY ?= python3
-TORCH ?= pinned
 VENV := .venv
+# default: what .venv was installed with (so a plain `make test` after `make install TORCH=system` works)
+TORCH ?= $(or $(patsubst $(VENV)/.installed-%,%,$(firstword $(wildcard $(VENV)/.installed-*))),pinned)
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(TORCH)
 PIP := $(BIN)/python -m pip -q --disable-pip-version-check

@@ -5,6 +5,8 @@ tests both, fuses them 2:3 as the MiGA 2023 winners did, searches the fusion wei
 subject and applies them to the test subject, and writes the confusion matrix and a MiGA-2023 submission.
 Every step is one of the documented commands, printed before it runs.
 """
+from __future__ import annotations
+
 import glob
 import os
 import shlex
