@@ -1,5 +1,7 @@
 """The package's floors: a subpackage imports only from its own floor or the floors below, and no module imports
 itself round a cycle. Read from the source (every ``import`` statement, also those inside functions)."""
+from __future__ import annotations
+
 import ast
 import os
 from collections import defaultdict

@@ -1,5 +1,7 @@
 """End-to-end training on a real subset of the bundled sample: the loss falls, a SIGKILLed run resumes to the
 planned iteration count, 2-process (gloo) training works on CPU, and tools/test.py dumps scores by id."""
+from __future__ import annotations
+
 import glob
 import json
 import os
