@@ -1,15 +1,17 @@
 """Training and testing entry points shared by ``tools/`` and the tests (the tools only parse arguments)."""
 from __future__ import annotations
 
+import contextlib
 import os
 import os.path as osp
-import re
 
 from mmengine.config import Config, DictAction  # noqa: F401  (DictAction re-exported for the tools)
+from mmengine.hooks import Hook
 
 from .cli_utils import UserError  # lives with the one error rule of the tools; re-exported for callers
 from .datasets.validation import is_unlabelled
-from .fileio import check_outputs, safe_load_pickle
+from .fileio import check_outputs, load_checkpoint, safe_load_pickle, trusted_checkpoint
+from .fileio.checkpoint import CheckpointError, compare_state_dicts, require_fit, state_dict_of
 
 
 def load_config(config: str, cfg_options: dict | None = None, work_dir: str | None = None) -> Config:
@@ -42,11 +44,13 @@ def set_dataset_options(cfg: Config, **options) -> None:
 
 
 def train(cfg: Config, resume: str | bool | None = None, amp: bool = False, auto_scale_lr: bool = False,
-          launcher: str = 'none', seed: int | None = None, validate: bool = True, plot_curves: bool = True):
+          launcher: str = 'none', seed: int | None = None, trust_checkpoint: bool = False, validate: bool = True,
+          plot_curves: bool = True):
     """Build an mmengine Runner from ``cfg`` and train. ``resume``: True/'auto' = latest in work_dir.
+    ``trust_checkpoint``: fully unpickle the checkpoint resumed or loaded (``load_from``), that file only.
     ``validate=False``: no validation during training (mmaction2's ``--no-validate``). ``plot_curves``: at the
     end, draw the logged losses and validation accuracy into ``WORK_DIR/<timestamp>/curves.png``."""
-    from mmengine.runner import Runner
+    from mmengine.runner import Runner, find_latest_checkpoint
 
     cfg.launcher = launcher
     if not validate:  # what mmaction2's tools/train.py --no-validate does
@@ -72,10 +76,29 @@ def train(cfg: Config, resume: str | bool | None = None, amp: bool = False, auto
     elif cfg.get('load_from') and not osp.isfile(cfg.load_from):
         raise UserError(f'load_from {cfg.load_from}: no such checkpoint')
     runner = Runner.from_cfg(cfg)
-    runner.train()
+    runner.register_hook(CheckpointFitHook(), priority='VERY_HIGH')
+    trusted = cfg.get('load_from') or (find_latest_checkpoint(cfg.work_dir) if cfg.get('resume') else None)
+    with trusted_checkpoint(trusted) if trust_checkpoint and trusted else contextlib.nullcontext():
+        runner.train()
     if plot_curves:
         _plot_training_curves(runner)
     return runner
+
+
+class CheckpointFitHook(Hook):
+    """Before a loaded checkpoint goes into the model: a resume must fit the model exactly (same config);
+    ``load_from`` (fine-tuning) keeps mmengine's partial loading and logs what was loaded, skipped, missing."""
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        from mmengine.model import is_model_wrapper
+
+        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        source = runner._load_from or 'the latest checkpoint in the work dir'
+        if runner._resume:
+            report = require_fit(model.state_dict(), state_dict_of(checkpoint), source, runner.cfg.filename)
+        else:
+            report = compare_state_dicts(model.state_dict(), state_dict_of(checkpoint))
+        runner.logger.info(f'{"resume" if runner._resume else "load_from"} {source}: {report.counts()}')
 
 
 def _plot_training_curves(runner) -> None:
@@ -101,20 +124,17 @@ def annotations_have_labels(ann_file: str, split: str | None) -> bool:
     return bool(annos) and not any(is_unlabelled(a) for a in annos)
 
 
-def check_checkpoint(checkpoint: str, cfg: Config) -> None:
-    """Fail early and clearly on a missing/unreadable checkpoint or one for another class count."""
-    import torch
+def check_checkpoint(checkpoint: str, cfg: Config, trust: bool = False) -> None:
+    """Fail early and clearly on a missing, refused or unreadable checkpoint, or one that does not fit the
+    model of ``cfg``: every parameter and buffer must be there with the right shape."""
+    from mmaction.registry import MODELS
+    from mmaction.utils import register_all_modules
+    from mmengine.registry import DefaultScope
 
-    if not osp.isfile(checkpoint):
-        raise UserError(f'checkpoint {checkpoint} does not exist')
     try:
-        ckpt = torch.load(checkpoint, map_location='cpu', weights_only=True)
-    except Exception as e:
-        found = re.search(r'GLOBAL ([\w.]+)', str(e))
-        why = f'it references {found.group(1)}, which is not plain data' if found else f'{type(e).__name__}'
-        raise UserError(f'checkpoint {checkpoint} could not be loaded with weights_only=True: {why}. If it '
-                        'comes from a source you trust, pass --trust-checkpoint.') from e
-    state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else {}
+        state = state_dict_of(load_checkpoint(checkpoint, trust=trust))
+    except (CheckpointError, FileNotFoundError) as e:
+        raise UserError(str(e)) from None
     head = cfg.model.get('cls_head', {})
     w = state.get('cls_head.fc_cls.weight')
     if w is not None and head.get('num_classes') and w.shape[0] != head['num_classes']:
@@ -125,6 +145,13 @@ def check_checkpoint(checkpoint: str, cfg: Config) -> None:
     if conv is not None and in_ch and conv.shape[1] != in_ch:
         raise UserError(f'checkpoint {checkpoint} expects {conv.shape[1]} input heatmap channels but the config '
                         f'has in_channels={in_ch} (joint vs limb checkpoint?)')
+    register_all_modules(init_default_scope=False)
+    with DefaultScope.overwrite_default_scope(cfg.get('default_scope', 'mmaction')):  # as the Runner builds it
+        model = MODELS.build(cfg.model)  # cheap on CPU; gives every key and shape the checkpoint must have
+    try:
+        require_fit(model.state_dict(), state, checkpoint, cfg.filename)
+    except CheckpointError as e:
+        raise UserError(str(e)) from None
 
 
 PICKLE_DUMP_EXTENSIONS = ('.pkl', '.pickle')  # mmaction2's --dump format; anything else is our .npz
@@ -207,8 +234,7 @@ def test_checkpoint(config: str | Config, checkpoint: str, work_dir: str | None 
         cfg.work_dir = work_dir
     dump, outputs = planned_test_outputs(cfg, checkpoint, dump)
     check_outputs(outputs, overwrite)
-    if not trust_checkpoint:
-        check_checkpoint(checkpoint, cfg)
+    check_checkpoint(checkpoint, cfg, trust=trust_checkpoint)
     cfg.load_from = checkpoint
     cfg.launcher = launcher
     ds = cfg.test_dataloader.dataset
@@ -216,13 +242,12 @@ def test_checkpoint(config: str | Config, checkpoint: str, work_dir: str | None 
     if osp.isfile(ds.ann_file) and not annotations_have_labels(ds.ann_file, ds.get('split')):
         evaluators = [e for e in evaluators if e.get('type') != 'AccMetric']
     cfg.test_evaluator = evaluators
-    if trust_checkpoint:
-        os.environ['TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD'] = '1'
-    runner = Runner.from_cfg(cfg)
-    if precision != 'fp32':
-        from .models.precision import set_precision
-        set_precision(runner.model, precision)
-    metrics = runner.test()
+    with trusted_checkpoint(checkpoint) if trust_checkpoint else contextlib.nullcontext():  # this file only
+        runner = Runner.from_cfg(cfg)
+        if precision != 'fp32':
+            from .models.precision import set_precision
+            set_precision(runner.model, precision)
+        metrics = runner.test()
     runner.logger.info(f'score dump: {dump}')
     return dump, metrics
 

@@ -5,11 +5,14 @@ Each fix checks whether upstream is already fine and then does nothing. Every fi
 """
 from __future__ import annotations
 
+import builtins
+import contextlib
 import importlib.util
 import os
 import sys
 import types
 import warnings
+from collections import OrderedDict
 
 APPLIED: list[str] = []
 
@@ -50,22 +53,20 @@ def fix_mmaction_drn() -> bool:
 
 
 def mmengine_checkpoint_globals() -> list:
-    """The plain-data classes mmengine 0.10.x writes into its checkpoints (message hub history, numpy
-    scalars from metrics), which torch >= 2.6 refuses under its default ``weights_only=True``."""
-    import numpy as np
+    """The classes beyond torch's own weights-only set that an mmengine 0.10.x checkpoint from our training
+    references: only the message hub's ``HistoryBuffer`` (its ``__setstate__`` is replaced by a checking one
+    in ``fix_history_buffer_pickle``). Numpy objects are kept out of checkpoints instead
+    (``fix_numpy_free_checkpoints``): allow-listing ``numpy.dtype`` lets a crafted dtype state (object fields,
+    out-of-record offsets) through, which plain torch refuses."""
     from mmengine.logging.history_buffer import HistoryBuffer
 
-    allowed: list = [HistoryBuffer, np.dtype, np.ndarray, np.core.multiarray.scalar,
-                     np.core.multiarray._reconstruct]
-    allowed += [type(np.dtype(t)) for t in ('float16', 'float32', 'float64', 'int32', 'int64', 'bool',
-                                            'uint8', 'int8', 'int16')]
-    return allowed
+    return [HistoryBuffer]
 
 
 def fix_torch_weights_only() -> bool:
     """torch >= 2.6 loads with ``weights_only=True`` and mmengine 0.10.7 cannot then load or resume its own
-    checkpoints. Instead of falling back to full (code-executing) unpickling we allow-list the few
-    data-only classes mmengine stores, so checkpoints stay loaded with ``weights_only=True``."""
+    checkpoints. Instead of falling back to full (code-executing) unpickling we allow-list the one data-only
+    class mmengine stores, so checkpoints stay loaded with ``weights_only=True``."""
     import torch
 
     add = getattr(torch.serialization, 'add_safe_globals', None)
@@ -79,24 +80,114 @@ def fix_torch_weights_only() -> bool:
     return True
 
 
+def _history_as_array(values, what: str):
+    """A HistoryBuffer history from a checkpoint (tensor, or list/array from older files) as a 1-D number array."""
+    import numpy as np
+
+    array = values.numpy() if hasattr(values, 'numpy') else np.asarray(values)
+    if array.ndim != 1 or array.dtype.kind not in 'biuf':
+        raise ValueError(f'HistoryBuffer {what}: expected a 1-D array of numbers, got {array.dtype} {array.shape}')
+    return array
+
+
 def fix_history_buffer_pickle() -> bool:
-    """mmengine's ``HistoryBuffer.__getstate__`` stores its statistics *functions* (pickled through
-    ``getattr``), so every checkpoint with a message hub needs full unpickling to resume. Allow-listing
-    ``getattr`` would let a pickle reach any function; instead buffers are written without the built-in
-    methods (``__setstate__`` re-registers them), so resumes load with ``weights_only=True``."""
+    """mmengine's ``HistoryBuffer`` pickles its statistics *functions* (through ``getattr``) and numpy arrays,
+    so a checkpoint with a message hub needs full unpickling, or numpy in torch's weights-only set. Buffers
+    are written with their histories as tensors and without functions; reading one accepts only
+    ``max_length`` and the two histories (1-D numbers) and registers no functions from the file (methods
+    registered with ``register_statistics`` live on the class, in this process)."""
     from mmengine.logging.history_buffer import HistoryBuffer
 
-    if 'statistics_methods' not in HistoryBuffer().__getstate__():
+    if getattr(HistoryBuffer.__setstate__, '_mg_posec3d', False):
         return False
 
     def __getstate__(self) -> dict:
+        import torch
+
         state = {k: v for k, v in self.__dict__.items() if k != 'statistics_methods'}
-        custom = {k: v for k, v in self._statistics_methods.items() if getattr(HistoryBuffer, k, None) is not v}
-        if custom:  # user-registered statistics still need full unpickling, as upstream
-            state['statistics_methods'] = custom
+        for key in ('_log_history', '_count_history'):
+            state[key] = torch.from_numpy(_history_as_array(state[key], key).copy())
         return state
 
+    def __setstate__(self, state: dict) -> None:
+        if not isinstance(state, dict):
+            raise ValueError(f'HistoryBuffer state must be a dict, got {type(state).__name__}')
+        self._set_default_statistics()
+        self.max_length = int(state.get('max_length', 1000000))
+        self._log_history = _history_as_array(state.get('_log_history', []), 'log history')
+        self._count_history = _history_as_array(state.get('_count_history', []), 'count history')
+        if len(self._log_history) != len(self._count_history):
+            raise ValueError('HistoryBuffer histories differ in length')
+
+    __setstate__._mg_posec3d = True
     HistoryBuffer.__getstate__ = __getstate__
+    HistoryBuffer.__setstate__ = __setstate__
+    return True
+
+
+def without_numpy(obj):
+    """``obj`` with numpy scalars as Python numbers/strings and numpy arrays as tensors (lists if torch has no
+    such dtype), through dicts, lists and tuples; other objects unchanged. ``_metadata`` of dicts is kept."""
+    import numpy as np
+    import torch
+
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        try:
+            return torch.from_numpy(np.ascontiguousarray(obj).copy())
+        except TypeError:  # strings, objects, unsigned types torch lacks
+            return without_numpy(obj.tolist())
+    if isinstance(obj, dict):
+        out = type(obj)((k, without_numpy(v)) for k, v in obj.items()) if type(obj) in (dict, OrderedDict) \
+            else obj
+        if out is not obj and hasattr(obj, '_metadata'):
+            out._metadata = obj._metadata
+        return out
+    if type(obj) in (list, tuple):
+        return type(obj)(without_numpy(v) for v in obj)
+    return obj
+
+
+def fix_numpy_free_checkpoints() -> bool:
+    """mmengine stores numpy scalars in its checkpoints (``eta``, ``best_score`` in the message hub; metainfo
+    values), which only load with numpy allow-listed for torch's weights-only unpickler. Convert them to
+    Python numbers (arrays to tensors) when the Runner saves, so checkpoints hold no numpy objects."""
+    from mmengine.runner import runner as runner_module
+
+    save = runner_module.save_checkpoint
+    if getattr(save, '_mg_posec3d', False):
+        return False
+
+    def save_checkpoint(checkpoint, filename, *args, **kwargs):
+        return save(without_numpy(checkpoint), filename, *args, **kwargs)
+
+    save_checkpoint._mg_posec3d = True
+    runner_module.save_checkpoint = save_checkpoint
+    return True
+
+
+def fix_checkpoint_loading() -> bool:
+    """mmengine loads local checkpoints with a bare ``torch.load`` and ``Runner.resume`` runs the checkpoint's
+    ``meta['config']`` text as Python (``Config.fromstring(..., '.py')``): resuming a data-only checkpoint
+    could run any command. Route every local checkpoint mmengine loads (resume, ``load_from``,
+    ``load_checkpoint``, ``Pretrained`` init) through ``mg_posec3d.fileio.load_checkpoint`` (weights-only,
+    one error message, config texts dropped) and drop the config texts from remote loads too."""
+    from mmengine.runner.checkpoint import CheckpointLoader, load_from_local
+
+    if getattr(CheckpointLoader.load_checkpoint, '_mg_posec3d', False):
+        return False
+    from .fileio.checkpoint import load_checkpoint, without_code_fields
+
+    upstream = CheckpointLoader.load_checkpoint.__func__
+
+    def load(cls, filename, map_location=None, logger='current'):
+        if cls._get_checkpoint_loader(filename) is load_from_local:
+            return load_checkpoint(os.path.expanduser(filename), map_location=map_location)
+        return without_code_fields(upstream(cls, filename, map_location, logger))
+
+    load._mg_posec3d = True
+    CheckpointLoader.load_checkpoint = classmethod(load)
     return True
 
 
@@ -148,6 +239,71 @@ def fix_atomic_checkpoint_write() -> bool:
 
     LocalBackend.put = atomic_write(LocalBackend.put)
     LocalBackend.put_text = atomic_write(LocalBackend.put_text)
+    return True
+
+
+class _DeferRemovals:
+    """A file backend whose ``remove``/``rmtree`` only record the path; everything else is the real backend."""
+
+    def __init__(self, backend):
+        self._backend = backend
+        self.removed: list[tuple[str, str]] = []
+
+    def remove(self, path) -> None:
+        self.removed.append(('remove', path))
+
+    def rmtree(self, path) -> None:
+        self.removed.append(('rmtree', path))
+
+    def __getattr__(self, name):
+        return getattr(self._backend, name)
+
+
+@contextlib.contextmanager
+def _write_then_rename(path: str):
+    """``open(path, 'w')`` that replaces ``path`` only once everything is written."""
+    tmp = f'{path}.tmp{os.getpid()}'
+    try:
+        with builtins.open(tmp, 'w') as f:
+            yield f
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def _open_last_checkpoint_atomically(file, mode='r', *args, **kwargs):
+    if mode == 'w' and os.path.basename(os.fspath(file)) == 'last_checkpoint' and not args and not kwargs:
+        return _write_then_rename(os.fspath(file))
+    return builtins.open(file, mode, *args, **kwargs)
+
+
+def fix_checkpoint_rotation_after_save() -> bool:
+    """With ``max_keep_ckpts``, mmengine's CheckpointHook deletes the oldest kept checkpoint *before* writing
+    the new one, and rewrites ``last_checkpoint`` in place. A kill while the new checkpoint is written (it takes
+    seconds for a real model) leaves ``last_checkpoint`` naming a deleted file, and ``--resume`` fails. Delete
+    old checkpoints only after the new one and ``last_checkpoint`` are written; write ``last_checkpoint``
+    through a temporary file."""
+    from mmengine.hooks import checkpoint_hook
+
+    hook = checkpoint_hook.CheckpointHook
+    if getattr(hook._save_checkpoint_with_step, '_mg_posec3d', False):
+        return False
+    save = hook._save_checkpoint_with_step
+
+    def save_then_rotate(self, runner, step, meta):
+        backend, deferred = self.file_backend, _DeferRemovals(self.file_backend)
+        self.file_backend = deferred
+        try:
+            save(self, runner, step, meta)
+        finally:
+            self.file_backend = backend
+        for how, path in deferred.removed:   # only reached when the new checkpoint is complete
+            getattr(backend, how)(path)
+
+    save_then_rotate._mg_posec3d = True
+    hook._save_checkpoint_with_step = save_then_rotate
+    checkpoint_hook.open = _open_last_checkpoint_atomically   # the module's only write is last_checkpoint
     return True
 
 
@@ -222,8 +378,9 @@ def apply() -> list[str]:
     """Fixes every user of the package needs; returns the names of all fixes applied so far."""
     # mmcv-lite warns on every import that compiled ops are absent; PoseC3D never uses them.
     warnings.filterwarnings('ignore', message='Fail to import ``MultiScaleDeformableAttention``')
-    return _run((fix_mmaction_drn, fix_torch_weights_only, fix_history_buffer_pickle, fix_dist_init_without_cuda,
-                 fix_atomic_checkpoint_write))
+    return _run((fix_mmaction_drn, fix_torch_weights_only, fix_history_buffer_pickle, fix_numpy_free_checkpoints,
+                 fix_checkpoint_loading, fix_dist_init_without_cuda, fix_atomic_checkpoint_write,
+                 fix_checkpoint_rotation_after_save))
 
 
 def apply_mmpose() -> list[str]:

@@ -470,6 +470,330 @@ def _(tmp, capsys):
     return err, r"^error: KeyError: 'NoSuchDataset is not in the mmaction::dataset registry\. .*' " \
                 r"\(run with --debug for the traceback\)\n$"
 
+# ---- sec-load: checkpoints (one loader for test, demo, resume, load_from) and hostile annotation pickles ----
+class _RunsCode:
+    def __reduce__(self):
+        return (os.system, ('true',))
+
+
+class _CraftedDtype:  # a record whose only field is an object at offset 0, flagged as holding no objects
+    def __reduce__(self):
+        return np.dtype, ('V8', False, True), (3, '|', None, ('a',), {'a': (np.dtype('O'), 0)}, 8, 1, 0)
+
+
+class _CraftedArray:
+    def __reduce__(self):
+        return np.core.multiarray._reconstruct, (np.ndarray, (0,), b'b'), (1, (1,), _CraftedDtype(), False, b'A' * 8)
+
+
+def _evil_checkpoint(tmp, name='evil.pth'):
+    path = os.path.join(tmp, name)
+    torch.save({'state_dict': {}, 'meta': {'x': _RunsCode()}}, path)
+    return path
+
+
+def _demo_config():
+    return os.path.join(REPO, 'configs', 'demo', 'joint.py')
+
+
+@case('truncated checkpoint')
+def _(tmp, capsys):
+    path = _checkpoint(tmp)
+    data = open(path, 'rb').read()
+    open(path, 'wb').write(data[:len(data) // 2])
+    err = _cli('test', [_demo_config(), path], capsys)
+    return err, (r'error: checkpoint .*model\.pth is not a readable checkpoint \(truncated or corrupt\?\): '
+                 r'RuntimeError: PytorchStreamReader failed reading zip archive: failed finding central directory\n$')
+
+
+@case('checkpoint that fits nothing')
+def _(tmp, capsys):
+    path = os.path.join(tmp, 'model.pth')
+    torch.save({'state_dict': {'fc.weight': torch.zeros(3, 8)}}, path)
+    err = _cli('test', [_demo_config(), path], capsys)
+    return err, (r"error: checkpoint .*model\.pth does not fit the model of .*joint\.py: 136 of 136 model tensors "
+                 r"missing \(e\.g\. 'backbone\.conv1\.conv\.weight', 'backbone\.conv1\.bn\.weight', "
+                 r"'backbone\.conv1\.bn\.bias'\); 1 unexpected\. Wrong checkpoint for this config\?")
+
+
+@case('checkpoint with a crafted numpy dtype')
+def _(tmp, capsys):
+    err = _cli('test', [_demo_config(), _checkpoint(tmp, extra={'x': _CraftedArray()})], capsys)
+    return err, (r'error: checkpoint .*model\.pth could not be loaded with weights_only=True: it references '
+                 r'numpy\.core\.multiarray\._reconstruct, which is not plain data')
+
+
+@case('resume from a checkpoint that would run code')
+def _(tmp, capsys):
+    err = _cli('train', [_demo_config(), '--work-dir', os.path.join(tmp, 'w'), '--resume', _evil_checkpoint(tmp)],
+               capsys)
+    return err, (r'error: checkpoint .*evil\.pth could not be loaded with weights_only=True: it references '
+                 r'(posix|os)\.system, which is not plain data\. If it comes from a source you trust, pass '
+                 r'--trust-checkpoint\.\n$')
+
+
+@case('load_from a checkpoint that would run code')
+def _(tmp, capsys):
+    err = _cli('train', [_demo_config(), '--work-dir', os.path.join(tmp, 'w'), '--cfg-options',
+                         f'load_from={_evil_checkpoint(tmp)}'], capsys)
+    return err, r'error: checkpoint .*evil\.pth could not be loaded with weights_only=True: it references (posix|os)'
+
+
+@case('demo checkpoint that would run code')
+def _(tmp, capsys):
+    video = os.path.join(REPO, 'tests', 'data', 'videos', 'basketball_426x240.mp4')
+    err = _cli('demo', [video, _demo_config(), _evil_checkpoint(tmp)], capsys)
+    return err, r'error: checkpoint .*evil\.pth could not be loaded with weights_only=True: it references (posix|os)'
+
+
+@case('annotation pickle with a crafted numpy dtype')
+def _(tmp, capsys):
+    with pytest.raises(ValueError) as e:
+        _dataset(_ann_file(tmp, [_clip(keypoint=_CraftedArray())]))
+    return str(e.value), (r"ann\.pkl: refused: numpy dtype of kind 'V': annotation arrays may only hold plain "
+                          r'numbers, bools and fixed-width strings \(a crafted dtype can corrupt memory\)')
+
+
+@case('annotation pickle memory bomb')
+def _(tmp, capsys):
+    path = os.path.join(tmp, 'ann.pkl')
+    open(path, 'wb').write(b'\x80\x02cnumpy.core.multiarray\n_reconstruct\ncnumpy\nndarray\n\x8a\x05'
+                           + (10 ** 10).to_bytes(5, 'little') + b'\x85C\x01b\x87R.')  # an empty 10 GB array
+    with pytest.raises(ValueError) as e:
+        _dataset(path)
+    return str(e.value), (r'ann\.pkl: refused: declares 10,000,000,000 elements in a file of 67 bytes \(at most '
+                          r'65,670 allowed: a memory bomb\?\)')
+
+
+@case('annotation pickle with an unknown codec')
+def _(tmp, capsys):
+    path = os.path.join(tmp, 'ann.pkl')
+    open(path, 'wb').write(b'\x80\x02c_codecs\nencode\nX\x01\x00\x00\x00xX\x03\x00\x00\x00zzz\x86R.')
+    with pytest.raises(ValueError) as e:
+        _dataset(path)
+    return str(e.value), r'ann\.pkl: refused: _codecs\.encode called with anything but \(str, "latin1"\)'
+
+# ---- sec-data
+def _deep_pickle(tmp, obj, marker, depth=100_000):
+    """``obj`` pickled with the string ``marker`` replaced by a list nested ``depth`` deep (written as opcodes:
+    pickle.dump itself would overflow the stack)."""
+    data = pickle.dumps(obj, protocol=2)
+    short = b'X' + len(marker).to_bytes(4, 'little') + marker.encode()
+    path = os.path.join(tmp, 'ann.pkl')
+    open(path, 'wb').write(data.replace(short, b']' * depth + b'a' * (depth - 1)))
+    return path
+
+
+def _dataset_error(path, **kw):
+    with pytest.raises(ValueError) as e:
+        _dataset(path, **kw)
+    return str(e.value)
+
+
+@case('label nested 100000 lists deep')
+def _(tmp, capsys):
+    path = _deep_pickle(tmp, dict(split={'train': ['a']}, annotations=[_clip(label='DEEP')]), 'DEEP')
+    return _dataset_error(path), r"sample 'a', field 'label': not an integer: \[\[\[\[\.\.\.\]\]\]\]"
+
+
+@case('frame_dir not a string')
+def _(tmp, capsys):
+    msg = _dataset_error(_ann_file(tmp, [_clip(7), _clip('b')], split={'train': ['b']}), split=None)
+    return msg, r"sample '#0', field 'frame_dir': must be a string, got int 7"
+
+
+@case('split that is a string')
+def _(tmp, capsys):
+    msg = _dataset_error(_ann_file(tmp, [_clip('abc')], split={'train': 'abc'}))
+    return msg, r"field 'split\['train'\]': must be a list of frame_dir ids, got str 'abc'"
+
+
+@case('split that is an int')
+def _(tmp, capsys):
+    msg = _dataset_error(_ann_file(tmp, [_clip('a')], split={'train': 5}))
+    return msg, r"field 'split\['train'\]': must be a list of frame_dir ids, got int 5"
+
+
+@case('split keys of mixed types')
+def _(tmp, capsys):
+    msg = _dataset_error(_ann_file(tmp, [_clip('a')], split={'train': ['a'], 0: ['a']}), split='val')
+    return msg, r"field 'split': no split 'val'; the file has \['0', 'train'\]"
+
+
+@case('label_names not a list')
+def _(tmp, capsys):
+    msg = _dataset_error(_ann_file(tmp, obj=dict(split={'train': ['a']}, annotations=[_clip('a')], label_names=3)))
+    return msg, r"field 'label_names': must be a list of class names \(strings\), got 3"
+
+
+@case("total_frames '10'")
+def _(tmp, capsys):
+    msg = _dataset_error(_ann_file(tmp, [_clip(total_frames='10')]))
+    return msg, r"sample 'a', field 'total_frames': not an integer: '10'"
+
+
+@case('total_frames 10.9')
+def _(tmp, capsys):
+    msg = _dataset_error(_ann_file(tmp, [_clip(total_frames=10.9)]))
+    return msg, r"sample 'a', field 'total_frames': not an integer: 10\.9"
+
+
+@case('keypoints as text')
+def _(tmp, capsys):
+    msg = _dataset_error(_ann_file(tmp, [_clip(keypoint=np.full((1, 10, 22, 2), '1.5'))]))
+    return msg, r"sample 'a', field 'keypoint': dtype <U3 \(text\): must hold real numbers"
+
+
+@case('complex keypoints')
+def _(tmp, capsys):
+    msg = _dataset_error(_ann_file(tmp, [_clip(keypoint=np.full((1, 10, 22, 2), 1 + 2j))]))
+    # the safe loader refuses the dtype before validation sees it (validation refuses it too, for --unsafe-pickle)
+    return msg, r"ann\.pkl: refused: numpy dtype of kind 'c': annotation arrays may only hold plain numbers"
+
+
+def _bad_dump(tmp, capsys, **fields):
+    arrays = dict(ids=np.array(['x1', 'x2', 'x3']), scores=np.full((3, 3), 1 / 3, np.float32),
+                  labels=np.array([0, 1, 2]))
+    arrays.update(fields)
+    good = _dumps(tmp, ['x1', 'x2', 'x3'], ['x1', 'x2', 'x3'])[0]
+    np.savez(os.path.join(tmp, 'bad.npz'), **arrays)
+    return _cli('test', ['--ensemble', good, os.path.join(tmp, 'bad.npz'), '--work-dir', os.path.join(tmp, 'w')],
+                capsys)
+
+
+@case('score dump labels shorter than ids')
+def _(tmp, capsys):
+    err = _bad_dump(tmp, capsys, labels=np.array([0, 1]))
+    return err, r'error: .*bad\.npz: not a valid score dump: field labels has shape \(2,\), expected \[3\] \(one per id'
+
+
+@case('score dump labels 2-D')
+def _(tmp, capsys):
+    err = _bad_dump(tmp, capsys, labels=np.zeros((3, 2), np.int64))
+    return err, r'error: .*bad\.npz: not a valid score dump: field labels has shape \(3, 2\), expected \[3\]'
+
+
+@case('score dump scores not 2-D')
+def _(tmp, capsys):
+    err = _bad_dump(tmp, capsys, scores=np.full((3, 3, 1), 0.5))
+    return err, r'error: .*bad\.npz: not a valid score dump: field scores has shape \(3, 3, 1\), expected \[3, C\]'
+
+
+@case('score dump with NaN scores')
+def _(tmp, capsys):
+    err = _bad_dump(tmp, capsys, scores=np.array([[0.5, 0.5, 0], [np.nan, 0.5, 0.5], [1, 0, 0]]))
+    return err, (r"error: .*bad\.npz: not a valid score dump: field scores holds non-finite values \(NaN/inf\) in 1 "
+                 r"sample\(s\), e\.g\. 'x2'")
+
+
+@case('score dump with repeated ids')
+def _(tmp, capsys):
+    err = _bad_dump(tmp, capsys, ids=np.array(['x1', 'x2', 'x2']))
+    return err, r"error: .*bad\.npz: not a valid score dump: field ids: 1 id\(s\) occur more than once, e\.g\. 'x2'"
+
+
+def _openpose_folder(tmp, frames):
+    os.makedirs(os.path.join(tmp, 'json'))
+    for t, text in frames.items():
+        open(os.path.join(tmp, 'json', f'a_{t:012d}_keypoints.json'), 'w').write(text)
+
+
+@case('OpenPose JSON frame numbers 0 and 200000000')
+def _(tmp, capsys):
+    _openpose_folder(tmp, {0: '{"people": []}', 200_000_000: '{"people": []}'})
+    out = _extract(tmp, 'json', capsys, '--img-shape', '1080', '1920')
+    return out, (r'skipped json: .*json: frame numbers 0\.\.200000000 span 200000001 frames but there are only 2 '
+                 r'\*_keypoints\.json files \(at most 1020 frames allowed\); the largest gap \(199999999 missing '
+                 r'frames\) is between a_000000000000_keypoints\.json and a_000200000000_keypoints\.json')
+
+
+@case('OpenPose JSON person that is not an object')
+def _(tmp, capsys):
+    _openpose_folder(tmp, {0: '{"people": [5]}'})
+    out = _extract(tmp, 'json', capsys, '--img-shape', '1080', '1920')
+    return out, (r'skipped json: .*a_000000000000_keypoints\.json: person 0: expected an object with '
+                 r'pose_keypoints_2d, got int')
+
+
+@case('symlink loop in an input folder')
+def _(tmp, capsys):
+    os.makedirs(os.path.join(tmp, 'in'))
+    os.symlink('loop', os.path.join(tmp, 'in', 'loop'))
+    out = _extract(tmp, 'in', capsys)
+    return out, (r'skipped 1 x unreadable \(InputReadError\) \(e\.g\. loop\)(.|\n)*'
+                 r'skipped loop: .*in/loop: symbolic link loop')
+
+
+@case('xlsx with a damaged worksheet')
+def _(tmp, capsys):
+    import zipfile
+
+    import openpyxl
+    os.makedirs(os.path.join(tmp, 'xlsx'))
+    good, bad = os.path.join(tmp, 'good.xlsx'), os.path.join(tmp, 'xlsx', 'v1_openpose.xlsx')
+    wb = openpyxl.Workbook()
+    wb.active.append([1.0] * 411)
+    wb.save(good)
+    with zipfile.ZipFile(good) as zin, zipfile.ZipFile(bad, 'w') as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            zout.writestr(info, data[:len(data) // 2] if info.filename == 'xl/worksheets/sheet1.xml' else data)
+    out = _extract(tmp, 'xlsx', capsys)
+    return out, r'skipped v1: .*v1_openpose\.xlsx: not a readable xlsx file: ParseError: '
+
+
+def _convert_miga_one_video(tmp, capsys, split, label_csv=None, loop_video=False):
+    """A raw folder with one good 1-frame skeleton csv v1 (labels from ``label_csv``), optionally next to a
+    skeleton csv v0 that is a link to itself; returns what convert_miga.py prints."""
+    raw = os.path.join(tmp, 'raw')
+    os.makedirs(raw)
+    if loop_video:
+        os.symlink('v0_light_hand.csv', os.path.join(raw, 'v0_light_hand.csv'))
+    open(os.path.join(raw, 'v1_light_hand.csv'), 'w').write(','.join(['0'] + ['1'] * 105) + '\n')
+    if label_csv is not None:
+        open(os.path.join(raw, 'v1_label.csv'), 'w').write(label_csv)
+    assert _load_tool('convert_miga').main(['--split', f'{split}={raw}', '--out', os.path.join(tmp, 'o.pkl')]) == 0
+    return capsys.readouterr().out
+
+
+@case('MiGA skeleton csv that is a symlink loop')
+def _(tmp, capsys):
+    out = _convert_miga_one_video(tmp, capsys, 'test', loop_video=True)
+    return out, (r'test: wrote 1 clips, 1 frames; skipped 1 x unreadable skeleton csv \(OSError: \[Errno 40\] Too '
+                 r"many levels of symbolic links: '.*v0_light_hand\.csv'\)")
+
+
+@case('MiGA label csv with an infinite number')
+def _(tmp, capsys):
+    out = _convert_miga_one_video(tmp, capsys, 'train', label_csv='1e400,0,0\n')
+    return out, (r'skipped 1 x unreadable label csv \(.*v1_label\.csv: label row 1: gestureID,start,end must be '
+                 r'finite numbers, got \[inf, 0\.0, 0\.0\]\)')
+
+
+@case('convert_pose annotation that is not a dict')
+def _(tmp, capsys):
+    src = pickle.load(open(os.path.join(REPO, 'tests', 'data', 'rtg_original_subset.pkl'), 'rb'))
+    src['annotations'].insert(1, 5)
+    open(os.path.join(tmp, 'in.pkl'), 'wb').write(pickle.dumps(src))
+    assert _load_tool('convert_pose').main([os.path.join(tmp, 'in.pkl'), '--source', 'reach_to_grasp50', '--out',
+                                            os.path.join(tmp, 'o.pkl')]) == 0
+    out = capsys.readouterr().out
+    return out, r'in\.pkl: wrote 12 clips, \d+ frames; skipped 1 x annotation #1 is not a dict but int \(e\.g\. #1\)'
+
+
+@case('pair_rgb annotation with text frame_inds')
+def _(tmp, capsys):
+    from tests.datasets.rgb_fixtures import write_coded_video
+    os.makedirs(os.path.join(tmp, 'rgb'))
+    for name in ('good', 'long'):
+        write_coded_video(os.path.join(tmp, 'rgb', f'{name}.mp4'), 6)
+    annos = [_clip('texty', T=3, video='long', frame_inds=np.array(['a', 'b', 'c'])), _clip('good', T=6)]
+    ann = _ann_file(tmp, annos)
+    assert _load_tool('pair_rgb').main([ann, os.path.join(tmp, 'rgb'), '--out', os.path.join(tmp, 'o.pkl')]) == 0
+    out = capsys.readouterr().out
+    return out, (r"paired 1 clips(.|\n)*unreadable RGB source:\n    texty: annotation: ValueError: invalid literal for "
+                 r"int\(\) with base 10: 'a'")
+
 
 # ---- interop (mmaction2 / PYSKL score pickles in tools/test.py --ensemble) ----
 def _score_pickle(tmp, items):

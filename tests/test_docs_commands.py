@@ -7,6 +7,8 @@ right after parsing, so nothing is loaded or written); ``bash tools/X.sh`` names
 ``tools/X.py`` or ``configs/X.py`` mentioned must exist. Shell variables ($JOINT) stay as placeholder strings and
 ``[--optional args]`` brackets are read as given.
 """
+from __future__ import annotations
+
 import argparse
 import contextlib
 import glob

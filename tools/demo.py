@@ -36,6 +36,8 @@ def parse_args(argv=None):
                    help='3D CNN precision: bf16 autocast + channels-last (3.7x faster on CPUs with native bf16, '
                    'top-1 agreement with fp32 on trained demo models: 351 of 352 test predictions); '
                    'auto = bf16 where supported')
+    p.add_argument('--trust-checkpoint', action='store_true',
+                   help='load the checkpoints with full unpickling (runs code in them: trusted files only)')
     p.add_argument('--no-progress', action='store_true', help='no progress bar')
     p.add_argument('--threads', type=int, help='torch CPU threads (default: torch\'s choice); 1 is much faster '
                    'when other processes keep the cores busy')
@@ -59,7 +61,7 @@ def main(argv=None) -> int:
         raise UserError(f'{args.video} is not one video or frame folder')
     item = items[0]
     names = load_label_names(args.label_names) if args.label_names else None
-    models = [load_model(c, k, args.device) for c, k in pairs]
+    models = [load_model(c, k, args.device, trust=args.trust_checkpoint) for c, k in pairs]
     precision = args.precision
     if precision == 'auto':
         precision = 'bf16' if bf16_supported(args.device.split(':')[0]) else 'fp32'

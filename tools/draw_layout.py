@@ -3,6 +3,8 @@
   python tools/draw_layout.py [--ann mg_posec3d/data/rtg_sample/rtg_miga22.pkl] [--clip P1_L_01] [--frame -15]
       [--out work_dirs/layout_check.png [--overwrite]]
 """
+from __future__ import annotations
+
 import argparse
 import sys
 

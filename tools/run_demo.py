@@ -9,6 +9,8 @@ Everything it writes is under work_dirs/demo/, which belongs to the demo: a re-r
 replaces the score dumps, reports and submission of the last run (its test and ensemble steps run with
 --overwrite), so `make demo` can be run again. With --debug a failing step shows its traceback.
 """
+from __future__ import annotations
+
 import argparse
 import glob
 import os

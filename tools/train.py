@@ -18,6 +18,9 @@ def parse_args(argv=None):
     p.add_argument('--work-dir', help='where logs and checkpoints go (default: the config\'s work_dir)')
     p.add_argument('--resume', nargs='?', const='auto', default=None,
                    help='resume from CHECKPOINT, or (no value) from the latest checkpoint in the work dir')
+    p.add_argument('--trust-checkpoint', action='store_true',
+                   help='load the --resume / load_from checkpoint with full unpickling (runs code in it: trusted '
+                   'files only)')
     p.add_argument('--amp', action='store_true', help='mixed-precision training (GPU)')
     p.add_argument('--no-validate', action='store_true',
                    help='do not validate during training (as mmaction2\'s --no-validate; no best_* checkpoint)')
@@ -41,7 +44,8 @@ def main(argv=None) -> int:
     cfg = load_config(args.config, args.cfg_options, args.work_dir)
     set_dataset_options(cfg, skip_invalid=args.skip_invalid, unsafe_pickle=args.unsafe_pickle)
     train(cfg, resume=args.resume, amp=args.amp, auto_scale_lr=args.auto_scale_lr,
-          launcher=args.launcher, seed=args.seed, validate=not args.no_validate)
+          launcher=args.launcher, seed=args.seed, trust_checkpoint=args.trust_checkpoint,
+          validate=not args.no_validate)
     return 0
 
 

@@ -40,16 +40,20 @@ def imigue_label(raw_id: int) -> int:
 def _numeric_rows(path: str) -> list[list[float]]:
     rows = []
     with open(path, newline='') as f:
-        for i, row in enumerate(csv.reader(f)):
-            row = [c.strip() for c in row if c.strip() != '']
-            if not row:
-                continue
-            try:
-                rows.append([float(c) for c in row])
-            except ValueError:
-                if i == 0:  # a header line
+        reader = csv.reader(f)
+        try:
+            for i, row in enumerate(reader):
+                row = [c.strip() for c in row if c.strip() != '']
+                if not row:
                     continue
-                raise ValueError(f'{path}: line {i + 1} is not numeric: {row[:4]}...') from None
+                try:
+                    rows.append([float(c) for c in row])
+                except ValueError:
+                    if i == 0:  # a header line
+                        continue
+                    raise ValueError(f'{path}: line {i + 1} is not numeric: {row[:4]}...') from None
+        except csv.Error as e:   # e.g. a field over the csv module's size limit: not a skeleton csv
+            raise ValueError(f'{path}: line {reader.line_num}: not a csv file: {e}') from None
     return rows
 
 
@@ -75,6 +79,8 @@ def read_label_csv(path: str) -> list[tuple[int, int, int]]:
     for k, r in enumerate(_numeric_rows(path)):
         if len(r) < 3:
             raise ValueError(f'{path}: label row {k + 1} needs gestureID,start,end, got {r}')
+        if not all(np.isfinite(r[:3])):   # int() of inf/nan would raise an unnamed error
+            raise ValueError(f'{path}: label row {k + 1}: gestureID,start,end must be finite numbers, got {r[:3]}')
         gid, start, end = (int(v) for v in r[:3])
         try:
             label = imigue_label(gid)
@@ -95,6 +101,12 @@ def _annotation(name: str, kp: np.ndarray, sc: np.ndarray, label: int | None) ->
     return ann
 
 
+def _reason(e: Exception) -> str:
+    """The message of a per-file error; the type too when it is not one of our ValueErrors (which name the
+    file themselves)."""
+    return str(e) if type(e) is ValueError else f'{type(e).__name__}: {e}'
+
+
 def convert_raw_folder(folder: str, report: ConversionReport | None = None) -> list[dict]:
     """Convert every ``*_light_hand.csv`` of ``folder`` (clips cut by the matching ``*_label.csv``)."""
     report = report if report is not None else ConversionReport()
@@ -104,21 +116,22 @@ def convert_raw_folder(folder: str, report: ConversionReport | None = None) -> l
     annos = []
     for path in files:
         vid = os.path.basename(path)[:-len('_light_hand.csv')]
+        # one bad file is skipped and reported, whatever the error (unreadable link, a bug): the batch goes on
         try:
             frames, kp, sc = read_light_hand_csv(path)
-        except ValueError as e:
-            report.skip(path, f'unreadable skeleton csv ({e})')
+        except Exception as e:  # noqa: BLE001
+            report.skip(path, f'unreadable skeleton csv ({_reason(e)})')
             continue
         label_path = os.path.join(folder, f'{vid}_label.csv')
-        if not os.path.exists(label_path):
+        if not os.path.lexists(label_path):   # lexists: a broken or looping link is reported, not "unlabelled"
             annos.append(_annotation(vid, kp, sc, None))
             report.clips += 1
             report.frames += len(frames)
             continue
         try:
             labels = read_label_csv(label_path)
-        except ValueError as e:
-            report.skip(label_path, f'unreadable label csv ({e})')
+        except Exception as e:  # noqa: BLE001
+            report.skip(label_path, f'unreadable label csv ({_reason(e)})')
             continue
         for k, (label, start, end) in enumerate(labels):
             sel = (frames >= start) & (frames <= end)
@@ -152,7 +165,12 @@ def convert_challenge_arrays(data_npy: str, label_pkl: str, report: ConversionRe
         if not keep.any():
             report.skip(str(name), 'no keypoints with a positive score')
             continue
-        ann = _annotation(str(name), kp[keep][0], sc[keep][0], int(labels[i]) if labelled else None)
+        try:
+            label = int(labels[i]) if labelled else None
+        except (TypeError, ValueError, OverflowError):   # one bad entry skips that sample, not the split
+            report.skip(str(name), f'{label_pkl}: label of entry {i} is not an integer: {labels[i]!r}')
+            continue
+        ann = _annotation(str(name), kp[keep][0], sc[keep][0], label)
         ann['keypoint'], ann['keypoint_score'] = kp[keep], sc[keep]
         annos.append(ann)
         report.clips += 1

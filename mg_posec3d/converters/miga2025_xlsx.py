@@ -51,6 +51,8 @@ def read_xlsx_rows(path: str) -> list[tuple[int, list]]:
     try:
         ws = wb.worksheets[0]
         return [(r, list(row)) for r, row in enumerate(ws.iter_rows(values_only=True), 1)]
+    except Exception as e:  # read-only mode parses the sheet only now: a damaged sheet fails here
+        raise ValueError(f'{path}: not a readable xlsx file: {type(e).__name__}: {e}') from e
     finally:
         wb.close()
 

@@ -74,6 +74,19 @@ class MGPoseDataset(PoseDataset):
                     a['label_embedding'] = emb[int(a['label'])]
         return annos
 
+    def get_data_info(self, idx: int) -> dict:
+        """mmaction's PoseDataset reads ``data_prefix['skeleton']/<frame_dir>.pkl`` (a name taken from the
+        annotation file) with plain ``pickle``; read it through the allow-list instead."""
+        if 'skeleton' not in self.data_prefix:
+            return super().get_data_info(idx)
+        info = super(PoseDataset, self).get_data_info(idx)
+        path = os.path.join(self.data_prefix['skeleton'], f'{info.get("filename", info["frame_dir"])}.pkl')
+        skeleton = load_pickle(path, unsafe=self.unsafe_pickle)
+        if not isinstance(skeleton, dict):
+            raise ValueError(f'{path}: expected a dict of annotation fields, got {type(skeleton).__name__}')
+        info.update(skeleton)
+        return info
+
     @staticmethod
     def _unlabelled(data) -> bool:
         annos = data.get('annotations', []) if isinstance(data, dict) else data

@@ -132,60 +132,65 @@ def pair_annotations(data, root: str, backend: str = 'auto', check: str = 'decod
             report.bad_source.append((f'#{i}', 'not an annotation dict with a frame_dir'))
             continue
         name = str(ann['frame_dir'])
+        # one malformed annotation (frame_inds of text, an unhashable video field, ...) is reported and
+        # left out; the other clips are still paired
         try:
-            t = int(ann.get('total_frames', np.shape(ann.get('keypoint'))[1] if 'keypoint' in ann else 0))
-        except (TypeError, ValueError, IndexError):
-            t = 0
-        own_inds = ann.get('frame_inds')
-        if t <= 0:
-            report.frame_mismatch.append((name, 'no skeleton frames (total_frames missing, 0 or not a number)'))
-            continue
-        if name in sources and match != 'video':
-            rel = sources[name]
-            from_video = own_inds is not None and ann.get('video') == name
-            inds = np.asarray(own_inds, np.int64) if from_video else np.arange(t, dtype=np.int64)
-            identity, via_video = not from_video, False
-        elif ann.get('video') in sources and own_inds is not None and match != 'clip':
-            rel = sources[ann['video']]
-            inds, identity, via_video = np.asarray(own_inds, np.int64), False, True
-        else:
-            report.no_rgb.append(name)
-            continue
-        if len(inds) != t:
-            report.frame_mismatch.append((name, f'{len(inds)} frame indices for {t} skeleton frames'))
-            continue
-        n = frames_of(rel, name)
-        if isinstance(n, str):
-            report.bad_source.append((name, n))
-            used.add(rel)
-            continue
-        if n is not None:
-            if inds.max() >= n:
-                report.frame_mismatch.append((name, f'{rel} has {n} frames, the skeleton needs frame '
-                                                    f'{int(inds.max())}'))
-                used.add(rel)
-                continue
-            if identity and n - t > frame_tolerance:
-                report.frame_mismatch.append((name, f'{rel} has {n} frames, the skeleton {t} (allowed: '
-                                                    f'{frame_tolerance} more): a different clip or frame rate?'))
-                used.add(rel)
-                continue
-        if check == 'decode':
             try:
-                read_frames(os.path.join(root, rel), [int(inds.min()), int(inds.max())], backend, clip=name)
-            except VideoReadError as e:
-                report.bad_source.append((name, str(e)))
+                t = int(ann.get('total_frames', np.shape(ann.get('keypoint'))[1] if 'keypoint' in ann else 0))
+            except (TypeError, ValueError, IndexError):
+                t = 0
+            own_inds = ann.get('frame_inds')
+            if t <= 0:
+                report.frame_mismatch.append((name, 'no skeleton frames (total_frames missing, 0 or not a number)'))
+                continue
+            if name in sources and match != 'video':
+                rel = sources[name]
+                from_video = own_inds is not None and ann.get('video') == name
+                inds = np.asarray(own_inds, np.int64) if from_video else np.arange(t, dtype=np.int64)
+                identity, via_video = not from_video, False
+            elif ann.get('video') in sources and own_inds is not None and match != 'clip':
+                rel = sources[ann['video']]
+                inds, identity, via_video = np.asarray(own_inds, np.int64), False, True
+            else:
+                report.no_rgb.append(name)
+                continue
+            if len(inds) != t:
+                report.frame_mismatch.append((name, f'{len(inds)} frame indices for {t} skeleton frames'))
+                continue
+            n = frames_of(rel, name)
+            if isinstance(n, str):
+                report.bad_source.append((name, n))
                 used.add(rel)
                 continue
-        used.add(rel)
-        new = dict(ann, rgb=rel.replace(os.sep, '/'), rgb_frame_inds=inds.astype(np.int32))
-        if n is not None:
-            new['rgb_total_frames'] = int(n)
-        out.append(new)
-        report.paired.append(name)
-        report.by_video += int(via_video)
-        if log and len(out) % 500 == 0:
-            log(f'  {len(out)} clips paired')
+            if n is not None:
+                if inds.max() >= n:
+                    report.frame_mismatch.append((name, f'{rel} has {n} frames, the skeleton needs frame '
+                                                        f'{int(inds.max())}'))
+                    used.add(rel)
+                    continue
+                if identity and n - t > frame_tolerance:
+                    report.frame_mismatch.append((name, f'{rel} has {n} frames, the skeleton {t} (allowed: '
+                                                        f'{frame_tolerance} more): a different clip or frame rate?'))
+                    used.add(rel)
+                    continue
+            if check == 'decode':
+                try:
+                    read_frames(os.path.join(root, rel), [int(inds.min()), int(inds.max())], backend, clip=name)
+                except VideoReadError as e:
+                    report.bad_source.append((name, str(e)))
+                    used.add(rel)
+                    continue
+            used.add(rel)
+            new = dict(ann, rgb=rel.replace(os.sep, '/'), rgb_frame_inds=inds.astype(np.int32))
+            if n is not None:
+                new['rgb_total_frames'] = int(n)
+            out.append(new)
+            report.paired.append(name)
+            report.by_video += int(via_video)
+            if log and len(out) % 500 == 0:
+                log(f'  {len(out)} clips paired')
+        except Exception as e:  # noqa: BLE001
+            report.bad_source.append((name, f'annotation: {type(e).__name__}: {e}'))
     report.unused_sources = sorted(set(sources.values()) - used)
 
     if not isinstance(data, dict):

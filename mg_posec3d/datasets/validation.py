@@ -2,10 +2,13 @@
 
 NaN/inf coordinates are not errors: pose estimators write them for missing joints, so they become missing
 joints (coordinates 0, score 0) and are counted. Everything else that would crash or silently corrupt
-training (shape mismatches, wrong joint count, bad labels, duplicate ids, empty clips or splits) is reported.
+training (shape mismatches, wrong joint count, bad labels, duplicate ids, empty clips or splits, values of the
+wrong type such as ``total_frames='10'`` or complex keypoints) is reported. Values are quoted in messages
+through a bounded repr, so even a list nested 100,000 deep gives one short line, never a RecursionError.
 """
 from __future__ import annotations
 
+import reprlib
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -51,8 +54,18 @@ class AnnotationError(ValueError):
         super().__init__(report.format() + (f'\n{hint}' if hint else ''))
 
 
-def _shape(x) -> tuple:
-    return tuple(getattr(x, 'shape', ()))
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother, _REPR.maxlist, _REPR.maxtuple, _REPR.maxdict = 3, 60, 60, 6, 6, 4
+
+
+def short_repr(x) -> str:
+    """``repr`` for messages: bounded depth and length (a deeply nested list would overflow ``repr``)."""
+    return _REPR.repr(x)
+
+
+def _keys(d: dict) -> list[str]:
+    """A dict's keys for a message, sorted even when they mix types (``sorted`` alone raises then)."""
+    return sorted(k if isinstance(k, str) else short_repr(k) for k in d)[:8]
 
 
 def validate_annotations(data, source: str, num_joints: int | None = None, num_classes: int | None = None,
@@ -69,8 +82,7 @@ def validate_annotations(data, source: str, num_joints: int | None = None, num_c
         annos, splits = data, None
     elif isinstance(data, dict):
         if 'annotations' not in data:
-            report.add('-', 'annotations', f'top-level dict has no "annotations" list (keys: {sorted(data)[:8]})',
-                       True)
+            report.add('-', 'annotations', f'top-level dict has no "annotations" list (keys: {_keys(data)})', True)
             return [], report
         annos, splits = data['annotations'], data.get('split')
     else:
@@ -80,15 +92,31 @@ def validate_annotations(data, source: str, num_joints: int | None = None, num_c
     if not isinstance(annos, list):
         report.add('-', 'annotations', f'must be a list, got {type(annos).__name__}', True)
         return [], report
+    if isinstance(data, dict) and 'label_names' in data:
+        names = data['label_names']
+        if not (isinstance(names, (list, tuple)) and all(isinstance(n, str) for n in names)):
+            report.add('-', 'label_names', f'must be a list of class names (strings), got {short_repr(names)}',
+                       True)
 
     if split is not None:
         if not isinstance(splits, dict):
             report.add('-', 'split', f'split {split!r} requested but the file has no "split" dict', True)
             return [], report
         if split not in splits:
-            report.add('-', 'split', f'no split {split!r}; the file has {sorted(splits)}', True)
+            report.add('-', 'split', f'no split {split!r}; the file has {_keys(splits)}', True)
             return [], report
-        if len(splits[split]) == 0:
+        ids = splits[split]
+        # a string would be read as a list of one-character ids, an int not at all
+        if not isinstance(ids, (list, tuple)):
+            report.add('-', f'split[{split!r}]', f'must be a list of frame_dir ids, got {type(ids).__name__} '
+                       f'{short_repr(ids)}', True)
+            return [], report
+        bad_ids = [x for x in ids if not isinstance(x, str)]
+        if bad_ids:
+            report.add('-', f'split[{split!r}]', f'{len(bad_ids)} id(s) are not strings, e.g. '
+                       f'{short_repr(bad_ids[0])}', True)
+            return [], report
+        if len(ids) == 0:
             report.add('-', f'split[{split!r}]', 'is empty', True)
             return [], report
 
@@ -96,18 +124,21 @@ def validate_annotations(data, source: str, num_joints: int | None = None, num_c
     for i, ann in enumerate(annos):
         if not isinstance(ann, dict):
             report.add(f'#{i}', '<annotation>', f'must be a dict, got {type(ann).__name__}')
-            continue
-        seen[ann.get('frame_dir', f'#{i}')] += 1
+        elif 'frame_dir' in ann and not isinstance(ann['frame_dir'], str):
+            report.add(f'#{i}', 'frame_dir', f'must be a string, got {type(ann["frame_dir"]).__name__} '
+                       f'{short_repr(ann["frame_dir"])}')
+        else:
+            seen[ann.get('frame_dir', f'#{i}')] += 1
     for name, n in seen.items():
         if n > 1:
-            report.add(str(name), 'frame_dir', f'duplicate id: appears {n} times')
+            report.add(name, 'frame_dir', f'duplicate id: appears {n} times')
 
     wanted = None
     if split is not None:
         wanted = list(splits[split])
         missing = [x for x in wanted if x not in seen]
         for name in missing[:20]:
-            report.add(str(name), 'split', f'listed in split {split!r} but has no annotation')
+            report.add(name, 'split', f'listed in split {split!r} but has no annotation')
         if len(missing) > 20:
             report.add('-', 'split', f'{len(missing) - 20} more ids of split {split!r} have no annotation',
                        True)
@@ -115,9 +146,9 @@ def validate_annotations(data, source: str, num_joints: int | None = None, num_c
 
     out = []
     for i, ann in enumerate(annos):
-        if not isinstance(ann, dict):
-            continue
-        name = str(ann.get('frame_dir', f'#{i}'))
+        if not isinstance(ann, dict) or not isinstance(ann.get('frame_dir', ''), str):
+            continue   # reported above; never returned, so skip_invalid drops it
+        name = ann.get('frame_dir', f'#{i}')
         if wanted is not None and name not in wanted_set:
             continue
         out.append(_check_one(ann, name, report, num_joints, num_classes, require_label))
@@ -138,6 +169,17 @@ def _check_one(ann: dict, name: str, report: ValidationReport, num_joints, num_c
         report.add(name, 'keypoint', f'keypoint and keypoint_score must be numpy arrays, got '
                    f'{type(kp).__name__} and {type(sc).__name__}')
         return ann
+    bad_dtype = False
+    for field_, arr in (('keypoint', kp), ('keypoint_score', sc)):
+        if arr.dtype.kind == 'c':   # casting to float32 would silently drop the imaginary part
+            report.add(name, field_, f'complex numbers ({arr.dtype}); coordinates and scores must be real')
+            bad_dtype = True
+        elif arr.dtype.kind not in 'fiu':
+            what = {'U': 'text', 'S': 'bytes', 'O': 'Python objects', 'b': 'booleans'}.get(arr.dtype.kind, 'other')
+            report.add(name, field_, f'dtype {arr.dtype} ({what}): must hold real numbers')
+            bad_dtype = True
+    if bad_dtype:
+        return ann
     if kp.ndim != 4 or kp.shape[-1] != 2:
         report.add(name, 'keypoint', f'shape {kp.shape}, expected [M, T, V, 2]')
         return ann
@@ -151,22 +193,21 @@ def _check_one(ann: dict, name: str, report: ValidationReport, num_joints, num_c
         report.add(name, 'keypoint', 'no person (M = 0)')
     if t == 0:
         report.add(name, 'total_frames', 'zero-frame clip')
-    try:
-        total = int(ann['total_frames'])
-        if total != t:
-            report.add(name, 'total_frames', f'{ann["total_frames"]} but keypoint has {t} frames')
-    except (TypeError, ValueError):
-        report.add(name, 'total_frames', f'not an integer: {ann["total_frames"]!r}')
+    total = ann['total_frames']
+    if not _int_like(total):   # '10' or 10.9 would pass int() here and fail inside mmaction2's sampling
+        report.add(name, 'total_frames', f'not an integer: {short_repr(total)}')
+    elif int(total) != t:
+        report.add(name, 'total_frames', f'{int(total)} but keypoint has {t} frames')
     if 'img_shape' in ann:
         shp = ann['img_shape']
         if not (isinstance(shp, (tuple, list)) and len(shp) == 2 and all(_pos_int(s) for s in shp)):
-            report.add(name, 'img_shape', f'expected (height, width) positive ints, got {shp!r}')
+            report.add(name, 'img_shape', f'expected (height, width) positive ints, got {short_repr(shp)}')
     if 'label' in ann:
         lab = ann['label']
         if not require_label and _int_like(lab) and int(lab) == -1:
             pass  # -1: unlabelled (test splits, tools/extract_pose.py without labels)
         elif not _int_like(lab):
-            report.add(name, 'label', f'not an integer: {lab!r}')
+            report.add(name, 'label', f'not an integer: {short_repr(lab)}')
         elif num_classes is not None and not 0 <= int(lab) < num_classes:
             report.add(name, 'label', f'{int(lab)} outside [0, {num_classes}) for {num_classes} classes')
     kp = kp.astype(np.float32)

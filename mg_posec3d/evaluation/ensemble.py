@@ -229,9 +229,9 @@ def simplex_grid(n: int, step: float) -> np.ndarray:
 
 
 def _score_for(fused: np.ndarray, labels: np.ndarray, metric: str, num_classes: int) -> float:
+    if metric == 'top1':   # mmaction2's rule for equal scores, as evaluate() reports it
+        return M.top_k_accuracy(fused, labels, (1,))[0]
     pred = fused.argmax(axis=1)
-    if metric == 'top1':
-        return float((pred == labels).mean())
     cm = np.bincount(labels * num_classes + pred, minlength=num_classes ** 2)
     cm = cm.reshape(num_classes, num_classes)
     support = cm.sum(axis=1)

@@ -1,14 +1,18 @@
-"""Classification metrics over per-sample class scores (numpy only).
+"""Classification metrics over per-sample class scores.
 
-Definitions follow mmaction2 1.2.0 (``mmaction/evaluation/functional/accuracy.py``) so numbers printed here
-match the ones mmaction2's ``AccMetric`` logs during testing:
+Top-k and mean-class accuracy are mmaction2's own functions (``mmaction.evaluation.functional``, the ones its
+``AccMetric`` calls in ``tools/test.py``), so ``--ensemble`` and ``tools/test.py`` can never disagree on a dump:
 
-- top-k accuracy: the ground-truth class is among the k highest scores;
-- mean-class accuracy: recall averaged over every class that occurs in the predictions OR the ground truth;
-  a class that is predicted but absent from the ground truth contributes 0.
+- top-k accuracy: the ground-truth class is among the k highest scores. Equal scores are ranked as mmaction2's
+  ``np.argsort(scores)[:, -k:][:, ::-1]`` ranks them (for small class counts the HIGHER class index first, e.g.
+  scores ``[0.4, 0.4, 0.2]`` with label 1 is a top-1 hit);
+- mean-class accuracy: recall averaged over every class that occurs in the predictions OR the ground truth,
+  with ``np.argmax`` predictions (equal scores: the LOWER class index); a class that is predicted but absent
+  from the ground truth contributes 0.
 
-Ties between equal scores are broken toward the lower class index everywhere (as ``np.argmax`` does), so the
-top-1 prediction used for accuracy is the label written to a submission file.
+Scores are passed in their own dtype (dumps hold float32, as ``AccMetric`` sees them), since the order argsort
+gives equal values may depend on the dtype. The per-class report, the confusion matrix and submissions use
+``np.argmax`` (:func:`predictions`), the same rule as mean-class accuracy.
 """
 from __future__ import annotations
 
@@ -18,12 +22,16 @@ import os
 from collections.abc import Sequence
 
 import numpy as np
+from mmaction.evaluation.functional import mean_class_accuracy as _mm_mean_class_accuracy
+from mmaction.evaluation.functional import top_k_accuracy as _mm_top_k_accuracy
 
 from ..fileio import atomic_open
 
 
 def _check(scores: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    scores = np.asarray(scores, dtype=np.float64)
+    scores = np.asarray(scores)
+    if scores.dtype.kind not in 'fiu':
+        scores = scores.astype(np.float64)
     labels = np.asarray(labels, dtype=np.int64).reshape(-1)
     if scores.ndim != 2 or scores.shape[0] != labels.shape[0]:
         raise ValueError(f'scores must be [N, C] with N = len(labels) = {labels.shape[0]}, '
@@ -34,7 +42,8 @@ def _check(scores: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 
 def ranked_classes(scores: np.ndarray, k: int | None = None) -> np.ndarray:
-    """Class indices per sample, best first ([N, k]); equal scores keep the lower index first."""
+    """Class indices per sample, best first ([N, k]); equal scores keep the lower index first (the order of
+    ``np.argmax``; for display, e.g. the top-k csv; accuracy uses mmaction2's ranking)."""
     scores = np.asarray(scores)
     order = np.argsort(-scores, axis=1, kind='stable')
     return order if k is None else order[:, :k]
@@ -46,13 +55,12 @@ def predictions(scores: np.ndarray) -> np.ndarray:
 
 
 def top_k_accuracy(scores: np.ndarray, labels: np.ndarray, topk: Sequence[int] = (1, 5)) -> list[float]:
-    """Fraction of samples whose label is among the k best-scored classes, for each k in ``topk``."""
+    """Fraction of samples whose label is among the k best-scored classes, for each k in ``topk``
+    (mmaction2's ``top_k_accuracy``, after checking the inputs)."""
     scores, labels = _check(scores, labels)
     if labels.size == 0:
         raise ValueError('top_k_accuracy: no samples')
-    ranked = ranked_classes(scores, max(topk))
-    hits = ranked == labels[:, None]
-    return [float(hits[:, :k].any(axis=1).mean()) for k in topk]
+    return [float(a) for a in _mm_top_k_accuracy(scores, labels, tuple(topk))]
 
 
 def confusion_matrix(pred: np.ndarray, labels: np.ndarray, num_classes: int) -> np.ndarray:
@@ -78,12 +86,9 @@ def row_normalise(cm: np.ndarray) -> np.ndarray:
 def mean_class_accuracy(scores: np.ndarray, labels: np.ndarray) -> float:
     """mmaction2's mean-class accuracy: mean recall over classes present in predictions or ground truth."""
     scores, labels = _check(scores, labels)
-    pred = predictions(scores)
-    cm = confusion_matrix(pred, labels, scores.shape[1])
-    support = cm.sum(axis=1)
-    present = (support > 0) | (cm.sum(axis=0) > 0)
-    recall = np.divide(np.diag(cm), support, out=np.zeros(len(support)), where=support > 0)
-    return float(recall[present].mean())
+    if labels.size == 0:
+        raise ValueError('mean_class_accuracy: no samples')
+    return float(_mm_mean_class_accuracy(scores, labels))
 
 
 def evaluate(scores: np.ndarray, labels: np.ndarray) -> dict:

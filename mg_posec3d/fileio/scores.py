@@ -7,6 +7,7 @@ averaged), ``labels`` (int64 [N], -1 where unknown, e.g. a test split) and optio
 from __future__ import annotations
 
 import os
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,6 +44,7 @@ def save_scores(path: str | os.PathLike, ids, scores, labels=None, class_names=N
 
 
 def load_scores(path: str | os.PathLike) -> ScoreDump:
+    """Read a dump written by :func:`save_scores`, checking every field (one message lists all problems)."""
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f'{path}: no such score dump')
@@ -51,14 +53,55 @@ def load_scores(path: str | os.PathLike) -> ScoreDump:
             missing = {'ids', 'scores'} - set(z.files)
             if missing:
                 raise ValueError(f'{path}: not a score dump, missing fields {sorted(missing)}')
-            ids = [str(i) for i in z['ids']]
-            scores = z['scores'].astype(np.float32)
-            labels = z['labels'].astype(np.int64) if 'labels' in z.files else None
-            names = [str(c) for c in z['class_names']] if 'class_names' in z.files else None
+            fields = {k: z[k] for k in ('ids', 'scores', 'labels', 'class_names') if k in z.files}
     except (OSError, ValueError) as e:
         if str(e).startswith(path):
             raise
         raise ValueError(f'{path}: not a readable score dump (.npz written by tools/test.py): {e}') from e
-    if scores.ndim != 2 or scores.shape[0] != len(ids):
-        raise ValueError(f'{path}: field scores has shape {scores.shape}, expected [{len(ids)}, C]')
-    return ScoreDump(ids=ids, scores=scores, labels=labels, class_names=names, path=path)
+    problems = _dump_problems(fields)
+    if problems:
+        raise ValueError(f'{path}: not a valid score dump: ' + '; '.join(problems))
+    labels = fields.get('labels')
+    names = fields.get('class_names')
+    return ScoreDump(ids=[str(i) for i in fields['ids']], scores=fields['scores'].astype(np.float32),
+                     labels=None if labels is None else labels.astype(np.int64),
+                     class_names=None if names is None else [str(c) for c in names], path=path)
+
+
+def _dump_problems(fields: dict) -> list[str]:
+    """What is wrong with the arrays of a dump (empty when nothing): shapes, types, finiteness, unique ids.
+    Without these checks a short or 2-D ``labels`` failed later with an IndexError, complex scores lost their
+    imaginary part silently, float labels were truncated."""
+    ids, scores = fields['ids'], fields['scores']
+    if ids.ndim != 1:
+        return [f'field ids has shape {ids.shape}, expected [N] (one id per sample)']
+    n = len(ids)
+    out = []
+    if scores.dtype.kind not in 'fiu':
+        out.append(f'field scores has dtype {scores.dtype}, expected real numbers (float)')
+    elif scores.ndim != 2 or scores.shape[0] != n:
+        out.append(f'field scores has shape {scores.shape}, expected [{n}, C] (one row per id)')
+    elif not np.isfinite(scores).all():
+        bad = ~np.isfinite(scores).all(axis=1)
+        out.append(f'field scores holds non-finite values (NaN/inf) in {int(bad.sum())} sample(s), e.g. '
+                   f'{str(ids[int(np.argmax(bad))])!r}')
+    ok_scores = not out
+    labels = fields.get('labels')
+    if labels is not None:
+        if labels.dtype.kind not in 'iu':
+            out.append(f'field labels has dtype {labels.dtype}, expected integers (-1 = unknown)')
+        elif labels.shape != (n,):
+            out.append(f'field labels has shape {labels.shape}, expected [{n}] (one per id)')
+        elif ok_scores and n and (labels.min() < -1 or labels.max() >= scores.shape[1]):
+            k = int(np.argmax((labels < -1) | (labels >= scores.shape[1])))
+            out.append(f'field labels: sample {str(ids[k])!r} has label {int(labels[k])}, outside '
+                       f'[0, {scores.shape[1]}) (and not -1 = unknown)')
+    names = fields.get('class_names')
+    if names is not None and ok_scores and names.shape != (scores.shape[1],):
+        out.append(f'field class_names has shape {names.shape}, expected [{scores.shape[1]}] (one per class)')
+    counts = Counter(str(i) for i in ids)
+    dups = [i for i, c in counts.items() if c > 1]
+    if dups:
+        out.append(f'field ids: {len(dups)} id(s) occur more than once, e.g. {dups[0]!r} '
+                   f'({counts[dups[0]]} times)')
+    return out

@@ -16,6 +16,7 @@ run can be found and removed.
 """
 from __future__ import annotations
 
+import errno
 import importlib.util
 import os
 import re
@@ -45,10 +46,23 @@ def natural_key(s: str) -> list:
     return [int(p) if p.isdigit() else p.lower() for p in re.split(r'(\d+)', s)]
 
 
+def link_problem(path: str) -> str | None:
+    """Why ``path`` is a symbolic link that leads nowhere (a loop, a missing target), or None."""
+    if not os.path.islink(path):
+        return None
+    try:
+        os.stat(path)
+    except OSError as e:
+        return 'symbolic link loop' if e.errno == errno.ELOOP else f'broken symbolic link ({e.strerror})'
+    return None
+
+
 def frame_files(folder: str) -> list[str]:
-    """The image files of a frame folder in frame order (natural sort of the names)."""
-    names = [f for f in os.listdir(folder)
-             if f.lower().endswith(IMAGE_EXTS) and os.path.isfile(os.path.join(folder, f))]
+    """The image files of a frame folder in frame order (natural sort of the names). Links that lead nowhere
+    are kept: they are read as unreadable frames and reported, not dropped silently (which would shift the
+    frames after them)."""
+    names = [f for f in os.listdir(folder) if f.lower().endswith(IMAGE_EXTS)
+             and (os.path.isfile(os.path.join(folder, f)) or link_problem(os.path.join(folder, f)))]
     return [os.path.join(folder, f) for f in sorted(names, key=natural_key)]
 
 

@@ -2,8 +2,8 @@
 
 Each model is built with mmaction2's ``init_recognizer`` and run with ``inference_recognizer`` on the
 config's own ``test_pipeline`` (heatmaps are made there from the miga22 annotation). Checkpoints load
-with torch's default ``weights_only=True``. Scores of several models are fused as the (weighted) mean
-of their class probabilities.
+through ``mg_posec3d.fileio.load_checkpoint`` (weights-only) and must fit the model exactly. Scores of
+several models are fused as the (weighted) mean of their class probabilities.
 """
 from __future__ import annotations
 
@@ -80,15 +80,16 @@ class LoadedModel:
     class_names: list[str] | None
 
 
-def load_model(config: str, checkpoint: str, device: str = 'cpu') -> LoadedModel:
-    """Build a recognizer and load its checkpoint (``weights_only=True``); class names come from the
-    checkpoint's ``meta.dataset_meta.classes`` (mmengine stores the training set's metainfo there) or the
-    config (``class_names`` / ``label_names`` / a dataloader's ``metainfo.classes``)."""
+def load_model(config: str, checkpoint: str, device: str = 'cpu', trust: bool = False) -> LoadedModel:
+    """Build a recognizer and load its checkpoint (weights-only; every parameter and buffer of the model must
+    be in it with the right shape); class names come from the checkpoint's ``meta.dataset_meta.classes``
+    (mmengine stores the training set's metainfo there) or the config (``class_names`` / ``label_names`` /
+    a dataloader's ``metainfo.classes``). ``trust``: full unpickling (runs code in the file: trusted files only)."""
     from mmaction.apis import init_recognizer
     from mmengine.config import Config
-    from mmengine.runner import load_checkpoint
 
     import mg_posec3d  # noqa: F401  (upstream fixes, module registration)
+    from mg_posec3d.fileio.checkpoint import load_checkpoint, require_fit, state_dict_of
 
     if '://' in checkpoint:
         raise ValueError(f'{checkpoint}: give a local checkpoint file; the demo never downloads weights')
@@ -96,7 +97,10 @@ def load_model(config: str, checkpoint: str, device: str = 'cpu') -> LoadedModel
         raise FileNotFoundError(f'{checkpoint}: no such checkpoint')
     cfg = Config.fromfile(config)
     model = init_recognizer(cfg, None, device=device)
-    ckpt = load_checkpoint(model, checkpoint, map_location='cpu')
+    ckpt = load_checkpoint(checkpoint, trust=trust)
+    state = state_dict_of(ckpt)
+    require_fit(model.state_dict(), state, checkpoint, config)
+    model.load_state_dict(state, strict=False)  # every model key checked above; extra keys are ignored
     model.to(device)
     model.eval()
     meta = ckpt.get('meta', {}) if isinstance(ckpt, dict) else {}

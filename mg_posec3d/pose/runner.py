@@ -4,7 +4,8 @@ Each input's keypoints (source layout, all sampled frames) are written atomicall
 ``<out>.parts/<name>.pkl`` as soon as it is done, together with the settings they depend on. A re-run
 skips inputs whose part exists with the same settings, so an interrupted run resumes where it stopped.
 Labels, the miga22 mapping and ``--keep-full`` are applied when the final pickle is assembled, so changing
-them needs no re-extraction. Inputs that cannot be read, or show no person, are reported and skipped.
+them needs no re-extraction. Inputs that cannot be read, show no person, or fail in any other way (one
+bad input never aborts the batch) are reported and skipped.
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from ..layouts import MIGA22
 from ..layouts import get_source_layout as get_source
 from .backends import PoseBackend
 from .record import PoseRecord, find_label_csv, make_annotations, read_label_csv, to_miga22
-from .video import InputItem, InputReadError, iter_frames, probe
+from .video import UNREADABLE, InputItem, InputReadError, iter_frames, link_problem, probe
 
 CACHE_FORMAT = 1
 
@@ -254,43 +255,17 @@ def run_extraction(items: list[InputItem], out: str, backend: BackendSpec | None
     try:
         items_iter = progress(items, total=len(items), desc='inputs') if opts.show_progress else items
         for item in items_iter:
+            # one bad input never aborts the batch: any error is reported with the input and counted
             try:
-                labels = _labels_for(item, opts, len(items))
-            except (OSError, ValueError) as e:
-                report.skip(item.name, 'label csv missing or bad')
-                log(f'skipped {item.name}: {e}')
+                anns, model = _process_item(item, items, backend, spec_settings, model, opts, cache, report,
+                                            source_names, log)
+            except _BackendBuildFailed as e:
+                raise e.__cause__ from None   # not a problem of this input: stop, as before the loop
+            except Exception as e:  # noqa: BLE001  (reported, the batch goes on)
+                report.skip(item.name, f'failed ({type(e).__name__})')
+                log(f'skipped {item.name}: {item.path}: {type(e).__name__}: {e}')
                 continue
-            needs_backend = item.kind in ('video', 'frames')
-            if needs_backend and backend is None:
-                report.skip(item.name, 'no pose backend given')
-                continue
-            part = os.path.join(cache, safe_filename(item.name) + '.pkl')
-            settings = _item_settings(item, spec_settings, opts)
-            cached = _cached(part, settings)
-            if cached is not None and cached.get('status') == 'stale':
-                report.stale += 1
-                cached = None
-            if cached is None:
-                if needs_backend and model is None:
-                    model = backend.build()
-                cached = _extract_one(item, model, opts, settings, part, report, log)
-            else:
-                report.cached += 1
-            if cached.get('status') != 'ok':
-                report.skip(item.name, cached.get('reason', 'failed'))
-                continue
-            record = PoseRecord.from_dict(cached['record'])
-            source_names.add(record.source)
-            anns = make_annotations(record, labels, keep_full=opts.keep_full, skip=report.skip)
             annotations += anns
-            report.clips += len(anns)
-            report.frames += sum(a['total_frames'] for a in anns)
-            if opts.vis_dir and needs_backend:
-                vis_path = os.path.join(opts.vis_dir, safe_filename(item.name) + '.mp4')
-                try:
-                    report.vis.append((vis_path, render_overlay(item, record, vis_path)))
-                except (OSError, InputReadError) as e:
-                    log(f'no overlay for {item.name}: {e}')
     finally:
         if model is not None:
             model.close()
@@ -309,6 +284,61 @@ def run_extraction(items: list[InputItem], out: str, backend: BackendSpec | None
     save_pickle(data, out)
     report.written = out
     return report
+
+
+class _BackendBuildFailed(Exception):
+    """The pose model could not be built: every input would fail the same way, so the batch stops."""
+
+
+def _process_item(item: InputItem, items: list[InputItem], backend: BackendSpec | None,
+                  spec_settings: dict | None, model: PoseBackend | None, opts: ExtractOptions, cache: str,
+                  report: ExtractReport, source_names: set[str], log: Callable[[str], None]
+                  ) -> tuple[list[dict], PoseBackend | None]:
+    """The annotations of one input (none when it is skipped) and the pose model, built on first need."""
+    if item.kind == UNREADABLE:
+        report.skip(item.name, 'unreadable (InputReadError)')
+        log(f'skipped {item.name}: {item.path}: {link_problem(item.path) or "not a file or folder"}')
+        return [], model
+    try:
+        labels = _labels_for(item, opts, len(items))
+    except (OSError, ValueError) as e:
+        report.skip(item.name, 'label csv missing or bad')
+        log(f'skipped {item.name}: {e}')
+        return [], model
+    needs_backend = item.kind in ('video', 'frames')
+    if needs_backend and backend is None:
+        report.skip(item.name, 'no pose backend given')
+        return [], model
+    part = os.path.join(cache, safe_filename(item.name) + '.pkl')
+    settings = _item_settings(item, spec_settings, opts)
+    cached = _cached(part, settings)
+    if cached is not None and cached.get('status') == 'stale':
+        report.stale += 1
+        cached = None
+    if cached is None:
+        if needs_backend and model is None:
+            try:
+                model = backend.build()
+            except Exception as e:
+                raise _BackendBuildFailed() from e
+        cached = _extract_one(item, model, opts, settings, part, report, log)
+    else:
+        report.cached += 1
+    if cached.get('status') != 'ok':
+        report.skip(item.name, cached.get('reason', 'failed'))
+        return [], model
+    record = PoseRecord.from_dict(cached['record'])
+    anns = make_annotations(record, labels, keep_full=opts.keep_full, skip=report.skip)
+    source_names.add(record.source)
+    report.clips += len(anns)
+    report.frames += sum(a['total_frames'] for a in anns)
+    if opts.vis_dir and needs_backend:
+        vis_path = os.path.join(opts.vis_dir, safe_filename(item.name) + '.mp4')
+        try:
+            report.vis.append((vis_path, render_overlay(item, record, vis_path)))
+        except (OSError, InputReadError) as e:
+            log(f'no overlay for {item.name}: {e}')
+    return anns, model
 
 
 def _cached(part: str, settings: dict) -> dict | None:

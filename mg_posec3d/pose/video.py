@@ -10,9 +10,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..fileio import video
-from ..fileio.video import VIDEO_EXTS, VideoInfo, frame_files, natural_key
+from ..fileio.video import VIDEO_EXTS, VideoInfo, frame_files, link_problem, natural_key
 
 KINDS = ('video', 'frames', 'openpose_json', 'miga2025_xlsx')
+UNREADABLE = 'unreadable'   # a folder entry that is a symbolic link loop or a broken link: reported, not read
 
 
 class InputReadError(RuntimeError):
@@ -85,6 +86,8 @@ def discover_inputs(path: str, kind: str = 'auto') -> list[InputItem]:
             sub = _item_of_dir(p)
             if sub is not None and kind in ('auto', sub.kind):
                 items.append(sub)
+        elif link_problem(p):
+            items.append(InputItem(entry, p, UNREADABLE))   # reported by the runner, never silently left out
     names = [it.name for it in items]
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:

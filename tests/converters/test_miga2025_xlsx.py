@@ -90,3 +90,18 @@ def test_tool_reads_a_folder_of_xlsx(tmp_path):
     assert a['keypoint'].shape == (1, 4, 22, 2) and a['keypoint_full'].shape == (1, 4, 137, 2)
     assert a['img_shape'] == (720, 1280)
     assert np.allclose(a['keypoint'][0, :, MIGA22.index('Nose')], [[t, 0] for t in range(4)])
+
+
+def test_a_damaged_worksheet_is_a_clear_error(tmp_path):
+    """openpyxl's read-only mode parses the sheet only when rows are read: a truncated sheet XML used to escape
+    as an unnamed xml ParseError. The damaged file is made here by cutting a generated sheet in half."""
+    import zipfile
+
+    good, bad = tmp_path / 'good.xlsx', tmp_path / 'v1_openpose.xlsx'
+    write_xlsx(good, [frame_values(0)])
+    with zipfile.ZipFile(good) as zin, zipfile.ZipFile(bad, 'w') as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            zout.writestr(info, data[:len(data) // 2] if info.filename == 'xl/worksheets/sheet1.xml' else data)
+    with pytest.raises(ValueError, match=r'v1_openpose\.xlsx: not a readable xlsx file: ParseError: '):
+        load_miga2025_xlsx(str(bad))

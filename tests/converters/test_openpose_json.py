@@ -112,3 +112,62 @@ def test_extract_pose_tool_reads_openpose_folders(tmp_path, capsys):
                  str(tmp_path / 'vid1.csv'), '--no-progress']) == 0
     (clip,) = safe_load_pickle(out2)['annotations']
     assert (clip['frame_dir'], clip['label'], clip['frame_inds'].tolist()) == ('vid1_0', 4, [1, 2, 3])
+
+
+def test_frame_numbers_far_beyond_the_files_are_refused_naming_folder_and_files(tmp_path):
+    # 2 files numbered 0 and 20000: before, 20001 frames (all but 2 empty) were made without a word
+    write_frames(tmp_path / 'gap', {0: [person(0, 0)], 20000: [person(0, 0)]}, name='v')
+    with pytest.raises(ValueError) as e:
+        load_openpose_folder(str(tmp_path / 'gap'), SHAPE)
+    assert str(e.value) == (
+        f'{tmp_path}/gap: frame numbers 0..20000 span 20001 frames but there are only 2 *_keypoints.json files '
+        '(at most 1020 frames allowed); the largest gap (19999 missing frames) is between '
+        'v_000000000000_keypoints.json and v_000000020000_keypoints.json. Missing numbers would become empty '
+        'frames: are files of another video or a renamed file in this folder?')
+
+
+def test_the_frame_span_limit_is_10_per_file_plus_1000(tmp_path):
+    write_frames(tmp_path / 'edge', {0: [person(0, 0)], 1019: [person(0, 0)]})
+    assert load_openpose_folder(str(tmp_path / 'edge'), SHAPE).num_frames == 1020   # 10 * 2 + 1000: kept
+    write_frames(tmp_path / 'over', {0: [person(0, 0)], 1020: [person(0, 0)]})
+    with pytest.raises(ValueError, match='span 1021 frames'):
+        load_openpose_folder(str(tmp_path / 'over'), SHAPE)
+
+
+def test_a_200_million_frame_gap_is_refused_before_allocating(tmp_path):
+    """The memory bomb: files 0 and 200000000 used to allocate about 2.3 GB; now the refusal comes first."""
+    import tracemalloc
+
+    write_frames(tmp_path / 'bomb', {0: [person(0, 0)], 200_000_000: [person(0, 0)]})
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match='span 200000001 frames'):
+            load_openpose_folder(str(tmp_path / 'bomb'), SHAPE)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1_000_000
+
+
+@pytest.mark.parametrize('people, message', [
+    ('[5]', 'person 0: expected an object with pose_keypoints_2d, got int'),
+    ('[{"pose_keypoints_2d": "abc"}]', 'person 0: pose_keypoints_2d must be a flat list of numbers'),
+    ('[{"pose_keypoints_2d": [[1, 2, 3]]}]', 'person 0: pose_keypoints_2d must be a flat list of numbers'),
+    ('[{"pose_keypoints_2d": ["1", 2, 3]}]', 'person 0: pose_keypoints_2d must be a flat list of numbers'),
+    ('[{"pose_keypoints_2d": [' + ', '.join(['1'] * 75) + '], "hand_left_keypoints_2d": {"a": 1}}]',
+     'person 0: hand_left_keypoints_2d must be a flat list of numbers'),
+])
+def test_malformed_people_name_the_file_person_and_field(tmp_path, people, message):
+    path = tmp_path / 'a_000000000000_keypoints.json'
+    path.write_text('{"people": ' + people + '}')
+    with pytest.raises(ValueError) as e:
+        read_openpose_json(str(path))
+    assert str(e.value) == f'{path}: {message}'
+
+
+def test_deeply_nested_json_is_a_clear_error(tmp_path):
+    path = tmp_path / 'a_000000000000_keypoints.json'
+    path.write_text('{"people": ' + '[' * 100_000 + ']' * 100_000 + '}')
+    with pytest.raises(ValueError, match=r'a_000000000000_keypoints\.json: not a readable OpenPose JSON file: '
+                                         r'RecursionError'):
+        read_openpose_json(str(path))

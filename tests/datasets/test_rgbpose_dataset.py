@@ -4,6 +4,8 @@ Oracles: coded videos whose frames show their own index (generated: tests/datase
 mmaction2's own ``MMDecode``. The skeletons here are generated
 fixtures: joint 0's x coordinate is the index of the video frame the skeleton frame belongs to.
 """
+from __future__ import annotations
+
 import copy
 import os
 import pickle

@@ -191,3 +191,77 @@ def test_overlay_draws_the_skeleton(tmp_path):
     from mg_posec3d.pose.record import PoseRecord
     part = safe_load_pickle(os.path.join(cache_dir_for(str(tmp_path / 'a.pkl')), 'basketball_426x240.pkl'))
     assert render_overlay(item, PoseRecord.from_dict(part['record']), str(tmp_path / 'again.mp4')) == 5
+
+
+# ---- one bad input never aborts the batch (the JSON files are fixtures generated here) ----
+def _openpose_inputs(root):
+    from tests.converters.test_openpose_json import person, write_frames
+
+    write_frames(root / 'good', {t: [person(200, 100 + t)] for t in range(3)}, name='good')
+    (root / 'bad').mkdir()
+    (root / 'bad' / 'bad_000000000000_keypoints.json').write_text('{"people": [5]}')
+
+
+def test_a_malformed_openpose_json_is_reported_and_the_rest_written(tmp_path):
+    _openpose_inputs(tmp_path / 'in')
+    out, logs = str(tmp_path / 'ann.pkl'), []
+    rep = run_extraction(discover_inputs(str(tmp_path / 'in')), out, None, opts(img_shape=(480, 640)),
+                         log=logs.append)
+    assert [a['frame_dir'] for a in safe_load_pickle(out)['annotations']] == ['good']
+    assert dict(rep.skipped) == {'unreadable (ValueError)': 1} and rep.examples['unreadable (ValueError)'] == 'bad'
+    assert logs == [f'skipped bad: {tmp_path}/in/bad/bad_000000000000_keypoints.json: person 0: expected an '
+                    'object with pose_keypoints_2d, got int']
+
+
+def test_an_unexpected_error_of_one_input_is_reported_and_counted(tmp_path, monkeypatch):
+    """Any exception type (here an importer bug, simulated) skips that input only; the summary counts it."""
+    import mg_posec3d.pose.runner as runner
+
+    _openpose_inputs(tmp_path / 'in')
+    (tmp_path / 'in' / 'bad' / 'bad_000000000000_keypoints.json').write_text('{"people": []}')
+    real = runner.load_record
+
+    def load_record(item, img_shape=None):
+        if item.name == 'bad':
+            raise AttributeError("'int' object has no attribute 'get'")
+        return real(item, img_shape)
+    monkeypatch.setattr(runner, 'load_record', load_record)
+    out, logs = str(tmp_path / 'ann.pkl'), []
+    rep = run_extraction(discover_inputs(str(tmp_path / 'in')), out, None, opts(img_shape=(480, 640)),
+                         log=logs.append)
+    assert [a['frame_dir'] for a in safe_load_pickle(out)['annotations']] == ['good']
+    assert dict(rep.skipped) == {'failed (AttributeError)': 1}
+    assert logs == [f"skipped bad: {tmp_path}/in/bad: AttributeError: 'int' object has no attribute 'get'"]
+    assert 'skipped 1 x failed (AttributeError) (e.g. bad)' in rep.summary()
+
+
+def test_symlink_loops_and_broken_links_in_an_input_folder_are_reported(tmp_path):
+    _openpose_inputs(tmp_path / 'in')
+    shutil.rmtree(tmp_path / 'in' / 'bad')
+    os.symlink('loop', tmp_path / 'in' / 'loop')                       # a link to itself
+    os.symlink('nowhere.mp4', tmp_path / 'in' / 'gone.mp4')            # a link to a missing file
+    items = discover_inputs(str(tmp_path / 'in'))
+    assert [(i.name, i.kind) for i in items] == [('gone.mp4', 'unreadable'), ('good', 'openpose_json'),
+                                                 ('loop', 'unreadable')]
+    out, logs = str(tmp_path / 'ann.pkl'), []
+    rep = run_extraction(items, out, None, opts(img_shape=(480, 640)), log=logs.append)
+    assert [a['frame_dir'] for a in safe_load_pickle(out)['annotations']] == ['good']
+    assert rep.skipped['unreadable (InputReadError)'] == 2
+    assert logs == [f'skipped gone.mp4: {tmp_path}/in/gone.mp4: broken symbolic link (No such file or directory)',
+                    f'skipped loop: {tmp_path}/in/loop: symbolic link loop']
+
+
+def test_a_looping_frame_image_is_reported_as_an_unreadable_frame(tmp_path):
+    import cv2
+
+    folder = tmp_path / 'frames'
+    folder.mkdir()
+    for i in (0, 2):
+        cv2.imwrite(str(folder / f'img_{i}.png'), np.full((48, 64, 3), 40 * i, np.uint8))
+    os.symlink('img_1.png', folder / 'img_1.png')   # loops: before, frame 2 silently became frame 1
+    logs = []
+    rep = run_extraction(discover_inputs(str(folder)), str(tmp_path / 'ann.pkl'), StubSpec(), opts(),
+                         log=logs.append)
+    (ann,) = safe_load_pickle(str(tmp_path / 'ann.pkl'))['annotations']
+    assert ann['frame_inds'].tolist() == [0, 2] and rep.clips == 1
+    assert logs == ['frames: 1 unreadable frame images left empty']

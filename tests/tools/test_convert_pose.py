@@ -6,6 +6,8 @@ layout's joint order, going by joint NAME through the table below (written by ha
 joint names, independently of the layouts' index tables), converts it with the tool and compares the result
 with the bundled sample: a wrong index in any layout's table moves a real point to the wrong miga22 joint.
 """
+from __future__ import annotations
+
 import os
 import pickle
 
