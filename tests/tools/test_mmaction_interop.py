@@ -25,6 +25,7 @@ from tools import test as test_tool
 from tools import train as train_tool
 from tools.analysis import plot_curves
 
+pytestmark = pytest.mark.slow  # tests and trains a (tiny) model
 CONFIG = os.path.join(REPO, 'configs', 'demo', 'joint.py')
 MMACTION_TOOLS = os.path.join(os.path.dirname(mmaction.__file__), '.mim', 'tools')
 
