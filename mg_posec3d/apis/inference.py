@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..evaluation.fusion import fuse, normalise_weights
+from ..evaluation.fusion import PROB_TOLERANCE, fuse, normalise_weights
 from ..pose.recognize import load_label_names  # noqa: F401  (re-exported for tools/demo.py)
 from ..pose.record import PoseRecord, make_annotations
 from ..pose.video import InputItem
@@ -25,7 +25,7 @@ def to_probabilities(scores: np.ndarray) -> np.ndarray:
     """A model's scores as probabilities, what fusion takes: kept if they already are (>= 0, sum 1; configs with
     ``average_clips='prob'``), else softmax (``average_clips='score'`` gives averaged logits)."""
     s = np.asarray(scores, np.float64)
-    if (s >= 0).all() and abs(s.sum() - 1) < 1e-3:
+    if (s >= 0).all() and abs(s.sum() - 1) <= PROB_TOLERANCE:
         return s
     e = np.exp(s - s.max())
     return e / e.sum()

@@ -24,9 +24,7 @@ import numpy as np
 
 from ..fileio import ScoreDump, atomic_open, load_scores, save_scores
 from . import metrics as M
-from .fusion import FusionError, default_weights, fuse, normalise_weights  # noqa: F401  (re-exported)
-
-PROB_TOLERANCE = 1e-3
+from .fusion import PROB_TOLERANCE, FusionError, fuse, normalise_weights
 
 
 class EnsembleError(FusionError):

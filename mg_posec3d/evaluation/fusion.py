@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 
 DEFAULT_TWO_WEIGHTS = (2.0, 3.0)  # joint : limb in the MiGA 2023 winning entry
+PROB_TOLERANCE = 1e-3  # scores count as probabilities when >= -tol and summing to 1 +- tol (float32 dumps)
 
 
 class FusionError(ValueError):
