@@ -6,7 +6,7 @@ Each fix checks whether upstream is already fine and then does nothing. Every fi
 from __future__ import annotations
 
 import builtins
-import contextlib
+import functools
 import importlib.util
 import os
 import sys
@@ -211,35 +211,52 @@ def fix_dist_init_without_cuda() -> bool:
 
 
 def atomic_write(write):
-    """Wrap ``write(self, obj, filepath, ...)`` to write a temporary file renamed over ``filepath``."""
-    def put(self, obj, filepath, *args, **kwargs):
-        filepath = os.fspath(filepath)
-        os.makedirs(os.path.dirname(os.path.abspath(filepath)), exist_ok=True)
-        tmp = f'{filepath}.tmp{os.getpid()}'
-        try:
-            write(self, obj, tmp, *args, **kwargs)
-            os.replace(tmp, filepath)
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)
+    """Wrap ``write(self, obj, filepath, ...)`` (mmengine's ``LocalBackend.put`` / ``put_text``) to write through
+    the package's one atomic writer, :func:`mg_posec3d.fileio.atomic_path`: a temporary file next to
+    ``filepath``, renamed over it once complete."""
+    from .fileio.atomic import atomic_path
 
-    put._mg_posec3d = True
+    @functools.wraps(write)  # keeps mmengine's own writer as ``__wrapped__``
+    def put(self, obj, filepath, *args, **kwargs):
+        with atomic_path(filepath) as tmp:
+            write(self, obj, tmp, *args, **kwargs)
+
+    put._mg_posec3d = True  # our wrapper: never wrapped twice
     return put
+
+
+def _replaces_before_complete(write) -> bool:
+    """Behaviour probe: does ``write(LocalBackend(), obj, path)`` destroy an existing ``path`` when the write
+    fails? It is given an object it cannot write (not bytes / str); an atomic writer leaves the old file."""
+    import tempfile
+
+    from mmengine.fileio.backends.local_backend import LocalBackend
+
+    with tempfile.TemporaryDirectory() as folder:
+        probe = os.path.join(folder, 'probe')
+        with builtins.open(probe, 'wb') as f:
+            f.write(b'old')
+        try:
+            write(LocalBackend(), object(), probe)
+        except Exception:  # noqa: BLE001 - expected: the object cannot be written
+            pass
+        with builtins.open(probe, 'rb') as f:
+            return f.read() != b'old'
 
 
 def fix_atomic_checkpoint_write() -> bool:
     """mmengine writes checkpoints (and ``last_checkpoint``) in place: a crash or kill while saving leaves a
-    truncated file that ``--resume`` then picks up. Write to a temporary file and rename it over the target."""
-    import inspect
-
+    truncated file that ``--resume`` then picks up. Write to a temporary file and rename it over the target.
+    Upstream counts as fixed when a failing write leaves the old file intact (probed, not read from its source)."""
     from mmengine.fileio.backends.local_backend import LocalBackend
 
-    if 'os.replace' in inspect.getsource(LocalBackend.put) or getattr(LocalBackend.put, '_mg_posec3d', False):
-        return False
-
-    LocalBackend.put = atomic_write(LocalBackend.put)
-    LocalBackend.put_text = atomic_write(LocalBackend.put_text)
-    return True
+    fixed = False
+    for name in ('put', 'put_text'):
+        write = getattr(LocalBackend, name)
+        if not getattr(write, '_mg_posec3d', False) and _replaces_before_complete(write):
+            setattr(LocalBackend, name, atomic_write(write))
+            fixed = True
+    return fixed
 
 
 class _DeferRemovals:
@@ -259,22 +276,10 @@ class _DeferRemovals:
         return getattr(self._backend, name)
 
 
-@contextlib.contextmanager
-def _write_then_rename(path: str):
-    """``open(path, 'w')`` that replaces ``path`` only once everything is written."""
-    tmp = f'{path}.tmp{os.getpid()}'
-    try:
-        with builtins.open(tmp, 'w') as f:
-            yield f
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-
-
 def _open_last_checkpoint_atomically(file, mode='r', *args, **kwargs):
     if mode == 'w' and os.path.basename(os.fspath(file)) == 'last_checkpoint' and not args and not kwargs:
-        return _write_then_rename(os.fspath(file))
+        from .fileio.atomic import atomic_open
+        return atomic_open(file, 'w')  # replaces last_checkpoint only once everything is written
     return builtins.open(file, mode, *args, **kwargs)
 
 

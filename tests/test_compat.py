@@ -176,6 +176,19 @@ def test_checkpoint_writes_are_atomic(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ['latest.pth']
 
 
+def test_atomic_write_fix_is_decided_by_behaviour():
+    """The fix is applied because mmengine's writer destroys the old file when a write fails (probed), and the
+    probe passes our wrapped writer, i.e. an upstream writer that is atomic would be left alone."""
+    from mmengine.fileio.backends.local_backend import LocalBackend
+
+    for name in ('put', 'put_text'):
+        ours = getattr(LocalBackend, name)
+        assert compat._replaces_before_complete(ours.__wrapped__)   # mmengine 0.10.x: open(path, 'w') first
+        assert not compat._replaces_before_complete(ours)
+    assert compat.fix_atomic_checkpoint_write() is False   # nothing left to fix, nothing wrapped twice
+    assert not hasattr(LocalBackend.put.__wrapped__, '__wrapped__')
+
+
 def test_checkpoint_rotation_waits_for_the_new_checkpoint(tmp_path):
     """Old checkpoints are deleted only after the new one is saved (the end-to-end kill test is in
     tests/tools/test_train.py); last_checkpoint is replaced only once fully written."""

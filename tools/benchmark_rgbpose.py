@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import pickle
 import statistics
 import sys
 import tempfile
@@ -24,7 +23,6 @@ import time
 import numpy as np
 import torch
 
-import mg_posec3d  # noqa: F401  (upstream fixes; registers modules)
 from mg_posec3d.cli_utils import UserError, add_debug_argument, cli_main
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -153,12 +151,11 @@ def main(argv=None) -> int:
     print('\nb) training data pipeline per clip, real clips (basketball video + bundled skeletons)')
     with tempfile.TemporaryDirectory() as tmp:
         from mg_posec3d.datasets.rgb_pairing import pair_annotations
-        from mg_posec3d.fileio import safe_load_pickle
+        from mg_posec3d.fileio import safe_load_pickle, save_pickle
 
         combined, _ = pair_annotations(safe_load_pickle(SKELETONS), VIDEOS)
         ann = os.path.join(tmp, 'demo_rgb.pkl')
-        with open(ann, 'wb') as f:
-            pickle.dump(combined, f)
+        save_pickle(combined, ann)
         print('| pipeline | output shapes | s/clip (median) | clips |')
         print('|---|---|---|---|')
         for name in names:

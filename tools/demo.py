@@ -4,18 +4,19 @@ PoseC3D models -> fused top-5 labels.
   python tools/demo.py VIDEO CONFIG CHECKPOINT [CONFIG CHECKPOINT ...] [--label-names FILE]
       [--out-video OUT.mp4 [--overwrite]] [--weights W ...] [--stride K] [--max-frames N]
 
-Each CONFIG's test_pipeline turns the skeleton into heatmaps; with several models (e.g. joint + limb)
-their class probabilities are averaged (or weighted with --weights). Class names: --label-names (one per
-line, or "<id> <name>"), else the checkpoint's dataset metainfo, else the config.
+Each CONFIG's test_pipeline turns the skeleton into heatmaps; with several models their class probabilities
+are fused by the same rule as tools/test.py --ensemble: 2:3 for two models (give the joint model first, then
+the limb model), equal weights for any other number, or --weights. Class names: --label-names (one per line,
+or "<id> <name>"), else the checkpoint's dataset metainfo, else the config.
 """
 import argparse
 import sys
 
-import mg_posec3d  # noqa: F401  (upstream fixes)
+from mg_posec3d.apis.inference import load_label_names, load_model, recognize, render_result
 from mg_posec3d.cli_utils import UserError, add_debug_argument, cli_main
-from mg_posec3d.fileio import atomic_path, check_outputs
+from mg_posec3d.evaluation.fusion import FusionError, normalise_weights
+from mg_posec3d.fileio import check_outputs
 from mg_posec3d.models.precision import bf16_supported, set_precision
-from mg_posec3d.pose.recognize import load_label_names, load_model, recognize, render_result
 from mg_posec3d.pose.runner import BackendSpec, extract_video
 from mg_posec3d.pose.video import discover_inputs
 
@@ -25,7 +26,9 @@ def parse_args(argv=None):
     p.add_argument('video', help='video file or folder of frame images')
     p.add_argument('models', nargs='+', metavar='CONFIG CHECKPOINT', help='pairs of config and checkpoint')
     p.add_argument('--label-names', help='class names file (one per line, or "<id> <name>")')
-    p.add_argument('--weights', type=float, nargs='+', help='fusion weight per model (default: equal)')
+    p.add_argument('--weights', type=float, nargs='+',
+                   help='fusion weight per model, in the order the models are given (default: 2 3 for two models, '
+                   'joint then limb, as tools/test.py --ensemble; equal weights otherwise)')
     p.add_argument('--out-video', help='write the video with the skeleton and the top-5 labels drawn on it')
     p.add_argument('--overwrite', action='store_true', help='replace an existing --out-video file')
     p.add_argument('--topk', type=int, default=5, help='how many labels to print (default 5)')
@@ -53,9 +56,13 @@ def main(argv=None) -> int:
         torch.set_num_threads(args.threads)
     if len(args.models) % 2:
         raise UserError('give CONFIG CHECKPOINT pairs')
-    if args.out_video:  # before any model is loaded
-        check_outputs([args.out_video], args.overwrite)
     pairs = list(zip(args.models[::2], args.models[1::2]))
+    try:  # before any model is loaded
+        weights = normalise_weights(args.weights, len(pairs))
+    except FusionError as e:
+        raise UserError(f'--weights: {e}') from None
+    if args.out_video:
+        check_outputs([args.out_video], args.overwrite)
     items = discover_inputs(args.video, 'auto')
     if len(items) != 1 or items[0].kind not in ('video', 'frames'):
         raise UserError(f'{args.video} is not one video or frame folder')
@@ -77,13 +84,14 @@ def main(argv=None) -> int:
     for (cfg, _), s in zip(pairs, result.per_model):
         best = int(s.argmax())
         print(f'  {cfg}: top-1 {result.class_names[best]} ({s[best]:.3f})')
+    if len(pairs) > 1:
+        print('fusion weights: ' + ' : '.join(f'{w:.3g}' for w in weights))
     label = 'fused' if len(pairs) > 1 else 'result'
     print(f'{label} top-{args.topk}:')
     for rank, (i, name, p) in enumerate(result.top(args.topk), 1):
         print(f'  {rank}. {name} (class {i}): {p:.4f}')
     if args.out_video:
-        with atomic_path(args.out_video) as tmp:  # same extension: the writer picks the codec by it
-            n = render_result(item, result, tmp, k=min(5, args.topk))
+        n = render_result(item, result, args.out_video, k=min(5, args.topk))  # written atomically
         print(f'wrote {args.out_video} ({n} frames)')
     return 0
 

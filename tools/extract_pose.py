@@ -14,7 +14,6 @@ import argparse
 import os
 import sys
 
-import mg_posec3d  # noqa: F401  (upstream fixes)
 from mg_posec3d.cli_utils import UserError, add_debug_argument, cli_main
 from mg_posec3d.fileio import check_outputs
 from mg_posec3d.pose.runner import BackendSpec, ExtractOptions, run_extraction, safe_filename

@@ -15,10 +15,9 @@ import argparse
 import os
 import sys
 
-import mg_posec3d  # noqa: F401  (upstream fixes)
 from mg_posec3d.cli_utils import UserError, add_debug_argument, cli_main
 from mg_posec3d.datasets.rgb_pairing import CHECKS, MATCHES, pair_annotations
-from mg_posec3d.fileio import atomic_path, check_outputs, safe_load_pickle, save_pickle
+from mg_posec3d.fileio import check_outputs, safe_load_pickle, save_pickle
 from mg_posec3d.fileio.video import VIDEO_BACKENDS
 
 
@@ -58,8 +57,7 @@ def main(argv=None) -> int:
                                         log=lambda s: print(s, file=sys.stderr))
     print(report.summary())
     if args.report:
-        with atomic_path(args.report) as tmp:
-            report.to_json(tmp)
+        report.to_json(args.report)
         print(f'report: {args.report}')
     if not report.paired:
         raise UserError(f'no clip could be paired; nothing written to {args.out}')

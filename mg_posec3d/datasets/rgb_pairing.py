@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..fileio.atomic import atomic_open
 from ..fileio.video import IMAGE_EXTS, VIDEO_EXTS, VideoReadError, count_frames, read_frames
 
 CHECKS = ('exists', 'count', 'decode')
@@ -63,7 +64,7 @@ class PairReport:
         return '\n'.join(lines)
 
     def to_json(self, path: str) -> None:
-        with open(path, 'w') as f:
+        with atomic_open(path, 'w') as f:
             json.dump(dict(paired=self.paired, no_rgb=self.no_rgb, bad_source=self.bad_source,
                            frame_mismatch=self.frame_mismatch, unused_sources=self.unused_sources,
                            ambiguous_names=self.ambiguous_names, split_dropped=self.split_dropped), f, indent=1)

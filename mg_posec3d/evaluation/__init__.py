@@ -1,6 +1,7 @@
 """Metrics, ensembles and submission files.
 
-``metrics``, ``ensemble`` and ``submission`` are plain numpy (matplotlib only when a confusion plot is
+``fusion`` (the one fusion rule, also used by the video demo), ``metrics``, ``ensemble`` and ``submission`` are
+plain numpy (matplotlib only when a confusion plot is
 drawn); ``ensemble_runner.run_ensemble`` is one whole ``tools/test.py --ensemble`` run as a function;
 ``score_pickle`` reads mmaction2 / PYSKL score pickles; ``test_report`` writes ``tools/test.py --show-dir``;
 ``curves`` plots the training curves; ``score_dump`` registers ``ScoreDumpMetric`` (writes the dumps fused here)
@@ -13,15 +14,14 @@ from .ensemble import (
     EnsembleResult,
     WeightSearchResult,
     align_dumps,
-    default_weights,
     ensemble_aligned,
     ensemble_dumps,
-    fuse,
     load_weights_file,
     search_weights,
     simplex_grid,
 )
 from .ensemble_runner import EnsembleRun, run_ensemble
+from .fusion import FusionError, default_weights, fuse, normalise_weights
 from .metrics import (
     confusion_matrix,
     evaluate,
@@ -48,8 +48,9 @@ from .submission import (
 )
 
 __all__ = [
-    'AlignedDumps', 'EnsembleError', 'EnsembleResult', 'WeightSearchResult', 'align_dumps', 'default_weights',
-    'ensemble_dumps', 'ensemble_aligned', 'fuse', 'load_weights_file', 'search_weights', 'simplex_grid',
+    'AlignedDumps', 'EnsembleError', 'EnsembleResult', 'WeightSearchResult', 'align_dumps',
+    'ensemble_dumps', 'ensemble_aligned', 'load_weights_file', 'search_weights', 'simplex_grid',
+    'FusionError', 'default_weights', 'fuse', 'normalise_weights',
     'confusion_matrix', 'evaluate', 'mean_class_accuracy', 'per_class_report', 'plot_confusion_matrix',
     'top_k_accuracy', 'write_per_class_csv', 'write_reports',
     'EnsembleRun', 'run_ensemble', 'MMActionDumpResults', 'load_score_file', 'load_score_pickle',

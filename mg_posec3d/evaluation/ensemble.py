@@ -1,8 +1,8 @@
 """Late fusion of score dumps: weighted sum of class probabilities, matched by sample id.
 
 The MiGA 2023 winning entry fused a joint-heatmap and a limb-heatmap PoseC3D as ``0.4 * joint + 0.6 * limb``
-(weights 2:3) and took the argmax. Here any number of dumps can be fused; weights are normalised to sum to 1
-so the fused scores are probabilities again.
+(weights 2:3) and took the argmax. Here any number of dumps can be fused, by the project's one fusion rule
+(:mod:`.fusion`: 2:3 for two inputs, equal weights otherwise, normalised to sum to 1).
 
 Weight search is a grid over the simplex on a labelled split; it is only honest when the weights are then
 applied to a different split (search on val, apply to test), which is why the search records a fingerprint
@@ -24,34 +24,17 @@ import numpy as np
 
 from ..fileio import ScoreDump, atomic_open, load_scores, save_scores
 from . import metrics as M
-
-DEFAULT_TWO_WEIGHTS = (2.0, 3.0)  # joint : limb in the MiGA 2023 winning entry
-PROB_TOLERANCE = 1e-3
+from .fusion import PROB_TOLERANCE, FusionError, fuse, normalise_weights
 
 
-class EnsembleError(ValueError):
-    """Dumps that cannot be fused (different samples, classes or labels) or bad weights."""
+class EnsembleError(FusionError):
+    """Dumps that cannot be fused (different samples, classes or labels), or bad weights files."""
 
 
 def _preview(ids: Sequence[str], n: int = 5) -> str:
     ids = sorted(ids)
     more = f', ... ({len(ids) - n} more)' if len(ids) > n else ''
     return ', '.join(repr(i) for i in ids[:n]) + more
-
-
-def default_weights(n: int) -> tuple[float, ...]:
-    """2:3 for two inputs (joint, limb), equal weights otherwise."""
-    return DEFAULT_TWO_WEIGHTS if n == 2 else (1.0,) * n
-
-
-def normalise_weights(weights: Sequence[float] | None, n: int) -> np.ndarray:
-    """Check ``weights`` (None = default for n inputs) and scale them to sum to 1."""
-    w = np.asarray(default_weights(n) if weights is None else weights, dtype=np.float64).reshape(-1)
-    if w.size != n:
-        raise EnsembleError(f'{w.size} weights given for {n} inputs')
-    if not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
-        raise EnsembleError(f'weights must be finite, >= 0 and not all 0, got {w.tolist()}')
-    return w / w.sum()
 
 
 def ids_fingerprint(ids: Sequence[str]) -> str:
@@ -159,15 +142,6 @@ def align_dumps(dumps: Sequence[ScoreDump]) -> AlignedDumps:
                         names=[d.path or f'input{k}' for k, d in enumerate(dumps)])
 
 
-def fuse(scores: Sequence[np.ndarray], weights: Sequence[float] | None = None) -> np.ndarray:
-    """Weighted sum of aligned probability arrays (weights normalised to sum to 1)."""
-    w = normalise_weights(weights, len(scores))
-    out = np.zeros_like(np.asarray(scores[0], dtype=np.float64))
-    for wi, s in zip(w, scores):
-        out += wi * np.asarray(s, dtype=np.float64)
-    return out
-
-
 @dataclass
 class EnsembleResult:
     aligned: AlignedDumps
@@ -195,9 +169,8 @@ def ensemble_dumps(dumps: Sequence[ScoreDump | str | os.PathLike],
 
 def ensemble_aligned(aligned: AlignedDumps, weights: Sequence[float] | None = None) -> EnsembleResult:
     """``ensemble_dumps`` for dumps already matched by id."""
-    w = normalise_weights(weights, len(aligned.scores))
-    fused = fuse(aligned.scores, w)
-    result = EnsembleResult(aligned=aligned, weights=w, fused=fused)
+    fused = fuse(aligned.scores, weights)  # from the weights as given: the demo fuses the same way, bit for bit
+    result = EnsembleResult(aligned=aligned, weights=normalise_weights(weights, len(aligned.scores)), fused=fused)
     mask = aligned.labelled
     if mask.any():
         result.input_metrics = [M.evaluate(s[mask], aligned.labels[mask]) for s in aligned.scores]
@@ -299,7 +272,7 @@ def search_weights(aligned: AlignedDumps, step: float = 0.05, metric: str = 'top
     stack = np.stack([np.asarray(s, np.float64) for s in aligned.scores])  # [n, N, C]
     scores = np.empty(len(grid))
     for g, w in enumerate(grid):
-        scores[g] = _score_for(np.tensordot(w, stack, axes=1), labels, metric, c)
+        scores[g] = _score_for(np.tensordot(w, stack, axes=1), labels, metric, c)  # fuse(), vectorised
     ref_score = float(scores[0])
     dist = np.linalg.norm(grid - ref, axis=1)
     best_score = scores.max()

@@ -1,10 +1,11 @@
 """Output files: refuse to replace existing ones unless asked, and write them atomically.
 
-Every file the tools write goes through here. ``check_outputs`` is called with *all* the paths a command
-will write before any slow work starts (a model test, an extraction), so a refusal costs nothing and
-leaves every existing file untouched. ``atomic_path`` / ``atomic_open`` write to a temporary file in the
-target's folder and rename it over the target only once it is complete: a crash, a full disk or Ctrl-C
-leaves either the old file or the new one, never half of one.
+Every file the package and the tools write goes through here: one helper (also for overlay videos, through
+``pose.visualize.VideoWriter``, and mmengine's checkpoints, through the wrapper in ``compat``).
+``check_outputs`` is called with *all* the paths a command will write before any slow work starts (a model test,
+an extraction), so a refusal costs nothing and leaves every existing file untouched. ``atomic_path`` /
+``atomic_open`` write to a temporary file in the target's folder and rename it over the target only once it is
+complete: a crash, a full disk or Ctrl-C leaves either the old file or the new one, never half of one.
 """
 from __future__ import annotations
 

@@ -23,10 +23,6 @@ class ScoreDump:
     class_names: list[str] | None = None
     path: str = ''
 
-    @property
-    def has_labels(self) -> bool:
-        return self.labels is not None and bool(np.all(self.labels >= 0))
-
 
 def save_scores(path: str | os.PathLike, ids, scores, labels=None, class_names=None) -> str:
     scores = np.asarray(scores, dtype=np.float32)

@@ -1,11 +1,12 @@
 """Drawing miga22 skeletons (``layouts.MIGA22.limbs``) on frames and writing overlay videos."""
 from __future__ import annotations
 
-import os
+import contextlib
 from collections.abc import Iterable
 
 import numpy as np
 
+from ..fileio import atomic_path
 from ..layouts import MIGA22, Layout
 
 # BGR colours: image-left side (the person's right) orange, image-right side blue, centre/face green.
@@ -63,27 +64,35 @@ def put_lines(frame: np.ndarray, lines: Iterable[str], origin: tuple[int, int] =
 
 
 class VideoWriter:
-    """A cv2 mp4 writer that checks it opened and names the file in its errors."""
+    """A cv2 mp4 writer that checks it opened and names the file in its errors. Written atomically
+    (:func:`mg_posec3d.fileio.atomic_path`): frames go to a temporary file next to ``path``, renamed over
+    ``path`` when the writer is closed without an error; an error (or Ctrl-C) inside the ``with`` block
+    removes it and leaves an existing ``path`` as it was."""
 
     def __init__(self, path: str, fps: float, size_wh: tuple[int, int]):
         import cv2
 
-        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         self.path = path
-        self._w = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*'mp4v'), float(fps or 25), size_wh)
+        self._files = contextlib.ExitStack()
+        tmp = self._files.enter_context(atomic_path(path))  # same extension: cv2 picks the container by it
+        self._w = cv2.VideoWriter(tmp, cv2.VideoWriter_fourcc(*'mp4v'), float(fps or 25), size_wh)
         if not self._w.isOpened():
-            raise OSError(f'{path}: cannot open a video writer (mp4v) for {size_wh[0]}x{size_wh[1]}')
+            error = OSError(f'{path}: cannot open a video writer (mp4v) for {size_wh[0]}x{size_wh[1]}')
+            self._files.__exit__(OSError, error, None)  # removes the temporary file
+            raise error
         self.frames = 0
 
     def write(self, frame: np.ndarray) -> None:
         self._w.write(frame)
         self.frames += 1
 
-    def close(self) -> None:
+    def close(self, exc_info: tuple = (None, None, None)) -> None:
+        """Finish the file: rename it over ``path``, or with ``exc_info`` of an error, remove it."""
         self._w.release()
+        self._files.__exit__(*exc_info)
 
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
-        self.close()
+    def __exit__(self, *exc_info):
+        self.close(exc_info)

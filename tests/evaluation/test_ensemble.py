@@ -1,6 +1,5 @@
 """Fusion by sample id, input checks, and the weight search (on constructed cases, said so below)."""
 import json
-import math
 
 import numpy as np
 import pytest
@@ -74,13 +73,6 @@ def test_unknown_labels_are_filled_from_the_other_dump():
     a = ScoreDump(['x', 'y'], p, np.array([-1, -1]), path='a.npz')
     b = ScoreDump(['y', 'x'], p, np.array([1, 0]), path='b.npz')
     assert E.align_dumps([a, b]).labels.tolist() == [0, 1]
-
-
-@pytest.mark.parametrize('weights, match', [([1], '1 weights given for 2'), ([-1, 2], '>= 0'),
-                                            ([0, 0], 'not all 0'), ([math.nan, 1], 'finite')])
-def test_bad_weights_refused(weights, match):
-    with pytest.raises(E.EnsembleError, match=match):
-        E.normalise_weights(weights, 2)
 
 
 def test_simplex_grid():

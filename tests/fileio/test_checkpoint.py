@@ -124,7 +124,7 @@ def test_resume_refuses_a_checkpoint_of_another_model(tiny_run, tmp_path, capsys
 
 
 def test_demo_models_load_only_checkpoints_that_fit(tiny_run, tmp_path):
-    from mg_posec3d.pose.recognize import load_model
+    from mg_posec3d.apis.inference import load_model
 
     path = tiny_run[1] / 'epoch_1.pth'
     model = load_model(DEMO_CONFIG, str(path))

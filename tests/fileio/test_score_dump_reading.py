@@ -58,4 +58,4 @@ def test_a_dump_written_by_save_scores_reads_back(tmp_path):
     assert d.ids == list(IDS) and d.labels.tolist() == [0, 1, 2, 0] and d.class_names == ['a', 'b', 'c']
     np.testing.assert_array_equal(d.scores, SCORES)
     unlabelled = load_scores(dump(tmp_path, labels=None))
-    assert unlabelled.labels is None and not unlabelled.has_labels
+    assert unlabelled.labels is None

@@ -116,7 +116,8 @@ if 'MG_SLOW_SAVE' in os.environ:
     _put = LocalBackend.put
 
     def put(self, obj, filepath):
-        if not os.path.basename(str(filepath)).startswith(os.environ['MG_SLOW_SAVE']):
+        # the temporary file of fileio.atomic_path: '.<name>.<random>.tmp<ext>' next to the target
+        if not os.path.basename(str(filepath)).startswith('.' + os.environ['MG_SLOW_SAVE'] + '.'):
             return _put(self, obj, filepath)
         with open(filepath, 'wb') as f:
             f.write(obj[:len(obj) // 2])
@@ -196,7 +197,7 @@ def test_sigkill_mid_epoch_and_mid_checkpoint_save_then_resume_finishes_the_sche
     before = _logs(work)
     written, size = _run_until_paused(tmp_path, work, small_sample, 2, '--resume', MG_SLOW_SAVE='epoch_2.pth')\
         .split(' ')
-    assert os.path.basename(written).startswith('epoch_2.pth.tmp')
+    assert os.path.basename(written).startswith('.epoch_2.pth.') and written.endswith('.tmp.pth')
     assert os.path.getsize(written) == int(size) // 2 > 0   # the kill landed mid-write
     (log2,) = _logs(work) - before
     _assert_resumed_from_epoch_1(log2, work)

@@ -1,118 +1,18 @@
-"""Training and testing entry points shared by ``tools/`` and the tests (the tools only parse arguments)."""
+"""Testing a checkpoint: the checks made before anything runs (outputs, checkpoint fit), the score dumps and
+per-pathway dumps, and the mmengine Runner's test loop."""
 from __future__ import annotations
 
 import contextlib
 import os
 import os.path as osp
 
-from mmengine.config import Config, DictAction  # noqa: F401  (DictAction re-exported for the tools)
-from mmengine.hooks import Hook
+from mmengine.config import Config
 
-from .cli_utils import UserError  # lives with the one error rule of the tools; re-exported for callers
-from .datasets.validation import is_unlabelled
-from .fileio import check_outputs, load_checkpoint, safe_load_pickle, trusted_checkpoint
-from .fileio.checkpoint import CheckpointError, compare_state_dicts, require_fit, state_dict_of
-
-
-def load_config(config: str, cfg_options: dict | None = None, work_dir: str | None = None) -> Config:
-    if not osp.isfile(config):
-        raise UserError(f'config {config} does not exist (configs live in configs/, e.g. configs/joint.py)')
-    try:
-        cfg = Config.fromfile(config)
-    except Exception as e:  # syntax errors, missing _base_ files
-        raise UserError(f'config {config} could not be read: {type(e).__name__}: {e}') from e
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
-    if work_dir is not None:
-        cfg.work_dir = work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('work_dirs', osp.splitext(osp.basename(config))[0])
-    return cfg
-
-
-def _datasets(cfg: Config):
-    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        loader = cfg.get(key)
-        if loader and loader.get('dataset'):
-            yield loader['dataset']
-
-
-def set_dataset_options(cfg: Config, **options) -> None:
-    """Set MGPoseDataset options (unsafe_pickle, skip_invalid) on every dataloader of ``cfg``."""
-    for ds in _datasets(cfg):
-        ds.update({k: v for k, v in options.items() if v is not None})
-
-
-def train(cfg: Config, resume: str | bool | None = None, amp: bool = False, auto_scale_lr: bool = False,
-          launcher: str = 'none', seed: int | None = None, trust_checkpoint: bool = False, validate: bool = True,
-          plot_curves: bool = True):
-    """Build an mmengine Runner from ``cfg`` and train. ``resume``: True/'auto' = latest in work_dir.
-    ``trust_checkpoint``: fully unpickle the checkpoint resumed or loaded (``load_from``), that file only.
-    ``validate=False``: no validation during training (mmaction2's ``--no-validate``). ``plot_curves``: at the
-    end, draw the logged losses and validation accuracy into ``WORK_DIR/<timestamp>/curves.png``."""
-    from mmengine.runner import Runner, find_latest_checkpoint
-
-    cfg.launcher = launcher
-    if not validate:  # what mmaction2's tools/train.py --no-validate does
-        cfg.val_cfg, cfg.val_dataloader, cfg.val_evaluator = None, None, None
-    if seed is not None:
-        cfg.randomness = dict(seed=seed, deterministic=False)
-    if amp:
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.loss_scale = 'dynamic'
-    if auto_scale_lr:
-        cfg.auto_scale_lr.enable = True
-    if launcher != 'none':
-        import torch
-        if not torch.cuda.is_available():  # CPU (gloo) DDP takes no device_ids
-            cfg.model_wrapper_cfg = dict(type='MMDistributedDataParallel', device_ids=None,
-                                         broadcast_buffers=False)
-    if resume in (True, 'auto'):
-        cfg.resume, cfg.load_from = True, None
-    elif resume:
-        if not osp.isfile(resume):
-            raise UserError(f'--resume {resume}: no such checkpoint')
-        cfg.resume, cfg.load_from = True, resume
-    elif cfg.get('load_from') and not osp.isfile(cfg.load_from):
-        raise UserError(f'load_from {cfg.load_from}: no such checkpoint')
-    runner = Runner.from_cfg(cfg)
-    runner.register_hook(CheckpointFitHook(), priority='VERY_HIGH')
-    trusted = cfg.get('load_from') or (find_latest_checkpoint(cfg.work_dir) if cfg.get('resume') else None)
-    with trusted_checkpoint(trusted) if trust_checkpoint and trusted else contextlib.nullcontext():
-        runner.train()
-    if plot_curves:
-        _plot_training_curves(runner)
-    return runner
-
-
-class CheckpointFitHook(Hook):
-    """Before a loaded checkpoint goes into the model: a resume must fit the model exactly (same config);
-    ``load_from`` (fine-tuning) keeps mmengine's partial loading and logs what was loaded, skipped, missing."""
-
-    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
-        from mmengine.model import is_model_wrapper
-
-        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-        source = runner._load_from or 'the latest checkpoint in the work dir'
-        if runner._resume:
-            report = require_fit(model.state_dict(), state_dict_of(checkpoint), source, runner.cfg.filename)
-        else:
-            report = compare_state_dicts(model.state_dict(), state_dict_of(checkpoint))
-        runner.logger.info(f'{"resume" if runner._resume else "load_from"} {source}: {report.counts()}')
-
-
-def _plot_training_curves(runner) -> None:
-    """The run's curves PNG (main process only). A finished training never fails because of its plot."""
-    from mmengine.dist import is_main_process
-
-    from .evaluation.curves import plot_training_curves
-
-    if not is_main_process():
-        return
-    try:
-        runner.logger.info(f'training curves: {plot_training_curves(runner.log_dir)}')
-    except (OSError, ValueError, ImportError) as e:
-        runner.logger.warning(f'no training-curves plot: {e}')
+from ..cli_utils import UserError
+from ..datasets.validation import is_unlabelled
+from ..fileio import check_outputs, load_checkpoint, safe_load_pickle, trusted_checkpoint
+from ..fileio.checkpoint import CheckpointError, require_fit, state_dict_of
+from .config import dataset_configs, load_config
 
 
 def annotations_have_labels(ann_file: str, split: str | None) -> bool:
@@ -190,7 +90,7 @@ def _check_dump_path(cfg: Config, dump: str) -> None:
         # also what keeps --dump from landing on a .pth or a config, even with --overwrite
         raise UserError(f'--dump {dump}: a score dump is an .npz file (ours) or a .pkl file (mmaction2\'s format); '
                         'give a path ending in .npz or .pkl')
-    ann_files = {osp.realpath(ds['ann_file']) for ds in _datasets(cfg) if ds.get('ann_file')}
+    ann_files = {osp.realpath(ds['ann_file']) for ds in dataset_configs(cfg) if ds.get('ann_file')}
     if osp.realpath(dump) in ann_files or (dump.endswith(PICKLE_DUMP_EXTENSIONS) and osp.isfile(dump)
                                            and not _pickles_a_list(dump)):
         # never replaced, even with --overwrite: a pickle that is no score dump is likely an annotation file
@@ -211,7 +111,7 @@ def planned_test_outputs(cfg: Config, checkpoint: str, dump: str | None = None) 
     outputs = [dump]
     for e in _dump_evaluators(cfg, dump):
         if e.get('type') == 'PathwayScoreMetric' and e.get('out_file'):
-            from .evaluation.pathway_metric import PathwayScoreMetric
+            from ..evaluation.pathway_metric import PathwayScoreMetric
             metric = PathwayScoreMetric(**{k: v for k, v in e.items() if k != 'type'})
             outputs += [metric.dump_path(p) for p in metric.pathways]
     return dump, outputs
@@ -245,7 +145,7 @@ def test_checkpoint(config: str | Config, checkpoint: str, work_dir: str | None 
     with trusted_checkpoint(checkpoint) if trust_checkpoint else contextlib.nullcontext():  # this file only
         runner = Runner.from_cfg(cfg)
         if precision != 'fp32':
-            from .models.precision import set_precision
+            from ..models.precision import set_precision
             set_precision(runner.model, precision)
         metrics = runner.test()
     runner.logger.info(f'score dump: {dump}')
