@@ -13,23 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .record import PoseRecord, make_annotations
+from ..annotations import PoseRecord, make_annotations
+
+# re-exported for tools/demo.py and tools/spot.py until their callers import mg_posec3d.annotations.read_class_names
+from ..annotations import read_class_names as load_label_names  # noqa: F401
 from .video import InputItem
-
-
-def load_label_names(path: str) -> list[str]:
-    """Class names, one per line: ``name`` or ``<id> name`` (ids 0..C-1 in any order)."""
-    with open(path, encoding='utf-8') as f:
-        lines = [ln.strip() for ln in f if ln.strip()]
-    if not lines:
-        raise ValueError(f'{path}: no class names')
-    parts = [ln.split(maxsplit=1) for ln in lines]
-    if all(len(p) == 2 and p[0].isdigit() for p in parts):
-        ids = sorted(int(p[0]) for p in parts)
-        if ids != list(range(len(parts))):
-            raise ValueError(f'{path}: ids must be 0..{len(parts) - 1}, each once')
-        return [name for _, name in sorted((int(p[0]), p[1]) for p in parts)]
-    return lines
 
 
 def to_probabilities(scores: np.ndarray) -> np.ndarray:
