@@ -3,14 +3,12 @@ seed. Clip lists are generated here (ids in the challenges' <video>_<row> form);
 reach-to-grasp sample, whose clips carry their subject."""
 from __future__ import annotations
 
-import importlib.util
-import os
-
 import pytest
 
 from mg_posec3d.annotations import carve_split, group_of
 from mg_posec3d.fileio import safe_load_pickle
-from tests.conftest import REPO, SAMPLE
+from tests.conftest import SAMPLE
+from tools.split_val import main as split_val
 
 
 def clips(videos: dict[str, int], with_video_field: bool = False) -> dict:
@@ -73,10 +71,7 @@ def test_refusals(kw, match):
 
 
 def _split_val(argv):
-    spec = importlib.util.spec_from_file_location('split_val', os.path.join(REPO, 'tools', 'split_val.py'))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod.main([str(a) for a in argv])
+    return split_val([str(a) for a in argv])
 
 
 def test_tool_on_the_real_sample_by_subject(tmp_path, capsys):

@@ -1,9 +1,6 @@
 """MiGA 2025 track 1: ``<id>_openpose.xlsx`` + ``<id>_label.csv`` read as the winners read them (momiji-bit/MM-Gesture,
 processing_Skeleton.ipynb). The xlsx and csv files are fixtures written by the tests with openpyxl in the published
 format (no header row, no frame column, one frame per row, 137 x (x, y, c)); their numbers are generated."""
-import importlib.util
-import os
-
 import numpy as np
 import pytest
 
@@ -11,7 +8,7 @@ from mg_posec3d.annotations import ConversionReport, to_target
 from mg_posec3d.converters.miga2025_xlsx import ROW_VALUES, convert_miga2025_folder, load_miga2025_xlsx
 from mg_posec3d.fileio import safe_load_pickle
 from mg_posec3d.layouts import MIGA22
-from tests.conftest import REPO
+from tools.convert_miga import main as convert_miga
 
 openpyxl = pytest.importorskip('openpyxl')
 
@@ -129,10 +126,7 @@ def write_video(folder, vid, frames, labels):
 
 
 def _convert_miga(args):
-    spec = importlib.util.spec_from_file_location('convert_miga', os.path.join(REPO, 'tools', 'convert_miga.py'))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod.main([str(a) for a in args])
+    return convert_miga([str(a) for a in args])
 
 
 def test_one_command_builds_train_val_test_as_the_winners_read_them(tmp_path, capsys):

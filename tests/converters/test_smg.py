@@ -1,7 +1,6 @@
 """SMG (Kinect v2) import: the published file format, the pinhole projection worked by hand, clips and long sequences
 with segments, the two split protocols, and the kinect25 configs training one iteration. Sample folders are written
 by the tests in the exact published format with generated values (tests/converters/smg_fixture.py)."""
-import importlib.util
 import json
 import os
 
@@ -14,13 +13,8 @@ from mg_posec3d.fileio import safe_load_pickle
 from mg_posec3d.layouts import KINECT25
 from tests.conftest import REPO
 from tests.converters.smg_fixture import COLOUR, COLOUR_SHIFT, camera_points, pinhole, write_sample
-
-
-def _tool(name):
-    spec = importlib.util.spec_from_file_location(name, os.path.join(REPO, 'tools', f'{name}.py'))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+from tools.convert_smg import main as convert_smg_tool
+from tools.train import main as train
 
 
 def test_projection_worked_by_hand():
@@ -90,11 +84,10 @@ def test_tool_miga_protocol_and_a_seeded_validation_split(tmp_path, capsys):
     root = tmp_path / 'smg'
     for n in (1, 2, 3, 31, 36):
         write_sample(str(root), n, frames=30)
-    tool = _tool('convert_smg')
     out, seq = tmp_path / 'c.pkl', tmp_path / 's.pkl'
-    assert tool.main([str(root), '--protocol', 'miga', '--out', str(out), '--sequences-out', str(seq)]) == 0
+    assert convert_smg_tool([str(root), '--protocol', 'miga', '--out', str(out), '--sequences-out', str(seq)]) == 0
     assert safe_load_pickle(out)['split']['val'] == ['Sample0031_0', 'Sample0031_1']
-    assert tool.main([str(root), '--out', str(out), '--sequences-out', str(seq), '--num-val-videos', '1',
+    assert convert_smg_tool([str(root), '--out', str(out), '--sequences-out', str(seq), '--num-val-videos', '1',
                       '--overwrite']) == 0
     printed = capsys.readouterr().out
     clips, seqs = safe_load_pickle(out), safe_load_pickle(seq)
@@ -111,7 +104,7 @@ def test_kinect25_configs_train_one_iteration(tmp_path, config, one_torch_thread
     for n in (1, 31):
         write_sample(str(root), n, frames=30)
     ann = tmp_path / 'smg.pkl'
-    assert _tool('convert_smg').main([str(root), '--protocol', 'miga', '--out', str(ann)]) == 0
+    assert convert_smg_tool([str(root), '--protocol', 'miga', '--out', str(ann)]) == 0
     emb = tmp_path / 'emb.npy'
     np.save(emb, np.random.default_rng(0).normal(size=(17, 300)).astype(np.float32))   # generated vectors
     opts = ['train_cfg.max_epochs=1', 'train_dataloader.batch_size=2', 'val_dataloader.batch_size=2',
@@ -121,7 +114,7 @@ def test_kinect25_configs_train_one_iteration(tmp_path, config, one_torch_thread
                  f'{key}_dataloader.num_workers=0', f'{key}_dataloader.persistent_workers=False',
                  f'{key}_dataloader.dataset.pipeline.0.clip_len=8']
     work = tmp_path / 'work'
-    assert _tool('train').main([os.path.join(REPO, 'configs', 'smg', f'{config}.py'), '--work-dir', str(work),
+    assert train([os.path.join(REPO, 'configs', 'smg', f'{config}.py'), '--work-dir', str(work),
                                 '--cfg-options', *opts]) == 0
     logs = [json.loads(line) for p in work.glob('*/vis_data/scalars.json') for line in open(p)]
     losses = [r['loss'] for r in logs if 'loss' in r]
