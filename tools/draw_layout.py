@@ -1,7 +1,9 @@
-"""Draw a real skeleton frame with the limbs of each layout, to check the layouts by eye.
+"""Draw a skeleton frame with the limbs of each layout, to check the layouts by eye.
 
   python tools/draw_layout.py [--ann mg_posec3d/data/rtg_sample/rtg_miga22.pkl] [--clip P1_L_01] [--frame -15]
-      [--out work_dirs/layout_check.png [--overwrite]]
+      [--layout NAME ...] [--out work_dirs/layout_check.png [--overwrite]]
+Limbs touching a joint of the layout's "left" flip list are orange, "right" blue, others grey; joints are
+numbered. Layouts: the file's "layout" (miga22 files: miga22 and miga22_hfut2023), or --layout.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ import numpy as np  # noqa: E402
 
 from mg_posec3d.cli_utils import UserError, add_debug_argument, cli_main  # noqa: E402
 from mg_posec3d.fileio import atomic_open, check_outputs, safe_load_pickle  # noqa: E402
-from mg_posec3d.layouts import MIGA22, MIGA22_HFUT2023  # noqa: E402
+from mg_posec3d.layouts import LAYOUTS, MIGA22, MIGA22_HFUT2023, Layout, get_layout  # noqa: E402
 
 
 def _frame(data, ann_file: str, clip: str | None, frame: int) -> tuple[dict, np.ndarray, np.ndarray]:
@@ -41,27 +43,50 @@ def _frame(data, ann_file: str, clip: str | None, frame: int) -> tuple[dict, np.
     return ann, kp[0, frame].astype(np.float32), sc[0, frame].astype(np.float32)
 
 
+def _layouts(data, names: list[str] | None) -> list[Layout]:
+    if names:
+        return [get_layout(n) for n in names]
+    layout = data.get('layout', MIGA22.name) if isinstance(data, dict) else MIGA22.name
+    return [MIGA22, MIGA22_HFUT2023] if layout == MIGA22.name else [get_layout(layout)]
+
+
+def _limb_colour(layout: Layout, a: int, b: int) -> str:
+    if a in layout.left or b in layout.left:
+        return 'tab:orange'
+    if a in layout.right or b in layout.right:
+        return 'tab:blue'
+    return 'tab:gray'
+
+
 @cli_main
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--ann', default='mg_posec3d/data/rtg_sample/rtg_miga22.pkl')
     p.add_argument('--clip', default=None, help='frame_dir (default: the first clip)')
     p.add_argument('--frame', type=int, default=-15, help='frame index (negative: from the end)')
+    p.add_argument('--layout', action='append', choices=sorted(LAYOUTS),
+                   help='layout to draw (repeat for several; default: the file\'s "layout")')
     p.add_argument('--out', default='work_dirs/layout_check.png', help='PNG to write')
     p.add_argument('--overwrite', action='store_true', help='replace an existing --out file')
     add_debug_argument(p)
     args = p.parse_args(argv)
     check_outputs([args.out], args.overwrite)
-    ann, kp, sc = _frame(safe_load_pickle(args.ann), args.ann, args.clip, args.frame)
-    fig, axes = plt.subplots(1, 2, figsize=(12, 6))
-    for ax, layout in zip(axes, (MIGA22, MIGA22_HFUT2023)):
+    data = safe_load_pickle(args.ann)
+    ann, kp, sc = _frame(data, args.ann, args.clip, args.frame)
+    layouts = _layouts(data, args.layout)
+    for layout in layouts:
+        if layout.num_joints != len(kp):
+            raise UserError(f'{args.ann}: sample {ann["frame_dir"]!r}, field keypoint: {len(kp)} joints, layout '
+                            f'{layout.name} has {layout.num_joints}')
+    fig, axes = plt.subplots(1, len(layouts), figsize=(6 * len(layouts), 6), squeeze=False)
+    for ax, layout in zip(axes[0], layouts):
         for a, b in layout.limbs:
             if sc[a] > 0 and sc[b] > 0:
-                ax.plot(*zip(kp[a], kp[b]), '-', lw=1.5)
+                ax.plot(*zip(kp[a], kp[b]), '-', lw=1.5, color=_limb_colour(layout, a, b))
         seen = sc > 0
         ax.scatter(kp[seen, 0], kp[seen, 1], c='k', s=8)
         for j in np.flatnonzero(seen):
-            ax.annotate(f'{j}', kp[j], fontsize=7)
+            ax.annotate(f'{j} {layout.joints[j]}', kp[j], fontsize=6)
         ax.set_title(f'{layout.name}: {ann["frame_dir"]} frame {args.frame}')
         ax.invert_yaxis()
         ax.set_aspect('equal')

@@ -1,7 +1,7 @@
 """Extract miga22 skeletons from raw videos (or import OpenPose JSON / MiGA 2025 xlsx keypoints) into a
 PYSKL annotation pickle.
 
-  python tools/extract_pose.py INPUT --out ANN.pkl [--backend mediapipe|mmpose] [--label-csv CSV|DIR]
+  python tools/extract_pose.py INPUT --out ANN.pkl [--backend mediapipe|mmpose] [--label-csv CSV|DIR [--label-format F]]
       [--vis DIR] [--keep-full] [--stride K] [--max-frames N] [--overwrite]
 
 INPUT: a video, a folder of frame images, a folder of OpenPose ``*_keypoints.json``, a MiGA 2025
@@ -14,6 +14,7 @@ import argparse
 import os
 import sys
 
+from mg_posec3d.annotations import LABEL_FORMATS
 from mg_posec3d.cli_utils import UserError, add_debug_argument, cli_main
 from mg_posec3d.fileio import check_outputs
 from mg_posec3d.pose.runner import BackendSpec, ExtractOptions, run_extraction, safe_filename
@@ -37,6 +38,9 @@ def parse_args(argv=None):
     p.add_argument('--label-csv', help='iMiGUE-style label csv (gestureID,start,end per row) for a single '
                    'input, or a folder with <name>_label.csv / <name>.csv per input: one annotation per '
                    'row, named <name>_<row>')
+    p.add_argument('--label-format', choices=sorted(LABEL_FORMATS), default='imigue',
+                   help='how the label csv counts classes and frames: imigue/miga2025 (ids 1..31, 99 -> 31, '
+                        '0-based frames), smg (ids 1..17, 1-based frames), ours (0-based); default imigue')
     p.add_argument('--img-shape', nargs=2, type=int, metavar=('H', 'W'),
                    help='image size of OpenPose JSON inputs (required for them) or xlsx inputs '
                         '(default 720 1280)')
@@ -79,7 +83,7 @@ def main(argv=None) -> int:
         else:
             spec = BackendSpec('mediapipe', {})
     opts = ExtractOptions(stride=args.stride, max_frames=args.max_frames, keep_full=args.keep_full,
-                          label_csv=args.label_csv, vis_dir=args.vis,
+                          label_csv=args.label_csv, label_format=args.label_format, vis_dir=args.vis,
                           img_shape=tuple(args.img_shape) if args.img_shape else None,
                           overwrite=args.overwrite, split=args.split, show_progress=not args.no_progress)
     report = run_extraction(items, args.out, spec, opts, log=lambda s: print(s, file=sys.stderr))

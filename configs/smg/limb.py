@@ -1,4 +1,4 @@
-# SMG limb stream: the 24 BODY_25 limbs.
+# SMG limb stream: the 24 Kinect v2 bones of kinect25.
 _base_ = ['joint.py']
 model = dict(backbone=dict(in_channels=24))
 _limbs = dict(with_kp=False, with_limb=True, skeletons=_base_.skeletons,

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..annotations import PoseRecord, make_annotations
+from ..annotations import read_class_names as load_label_names  # noqa: F401  (one class-name reader; tools/demo.py)
 from ..evaluation.fusion import PROB_TOLERANCE, fuse, normalise_weights
-from ..pose.recognize import load_label_names  # noqa: F401  (re-exported for tools/demo.py)
-from ..pose.record import PoseRecord, make_annotations
 from ..pose.video import InputItem
 
 

@@ -4,10 +4,11 @@ Two inputs are supported:
 
 * raw folders, one pair of files per long video: ``<id>_light_hand.csv`` (a leading frame column, then 25
   OpenPose BODY_25 joints x (x, y, c), then 5 right-finger and 5 left-finger points x (x, y, c)) and
-  ``<id>_label.csv`` (rows ``gestureID,start,end``; 1-based ids, raw 99 = "illustrative" = class 31). Clips
+  ``<id>_label.csv`` (rows ``gestureID,start,end``; 1-based ids, raw 99 = "illustrative" = class 31; read by
+  :func:`mg_posec3d.annotations.read_label_csv` in its ``imigue`` format). Clips
   are cut from ``start`` to ``end`` (inclusive, matched against the csv's leading frame column) and named
   ``<id>_<k>`` (k = 0-based row of the label file, as the challenge's test ids, e.g. ``0054_0``).
-  Test folders have no label files: each video becomes one unlabelled clip named ``<id>``.
+  Test folders have no label files: each video becomes one unlabelled clip (label -1) named ``<id>``.
 * the challenge's preprocessed arrays ``<split>_data.npy`` [N, 3, T, 22, M] (x, y, score; already miga22)
   with ``<split>_label.pkl`` = (names, labels), the files the 2023 winning team trained from.
 """
@@ -19,22 +20,11 @@ import os
 
 import numpy as np
 
+from ..annotations import ConversionReport, build_annotation, read_label_csv
 from ..fileio import safe_load_pickle
 from ..layouts import MIGA_LIGHT_HAND, map_keypoints
-from .pyskl import ConversionReport
 
 IMIGUE_IMG_SHAPE = (1080, 1920)
-ILLUSTRATIVE_RAW_ID = 99
-NUM_IMIGUE_CLASSES = 32
-
-
-def imigue_label(raw_id: int) -> int:
-    """Raw iMiGUE gesture id (1-based, 99 = illustrative) -> 0-based class index."""
-    if raw_id == ILLUSTRATIVE_RAW_ID:
-        return NUM_IMIGUE_CLASSES - 1
-    if not 1 <= raw_id < NUM_IMIGUE_CLASSES:
-        raise ValueError(f'gesture id {raw_id} is outside 1..{NUM_IMIGUE_CLASSES - 1} and not 99')
-    return raw_id - 1
 
 
 def _numeric_rows(path: str) -> list[list[float]]:
@@ -73,34 +63,6 @@ def read_light_hand_csv(path: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return arr[:, 0].astype(np.int64), kp, sc
 
 
-def read_label_csv(path: str) -> list[tuple[int, int, int]]:
-    """Rows ``gestureID,start,end`` -> (class index, start, end)."""
-    out = []
-    for k, r in enumerate(_numeric_rows(path)):
-        if len(r) < 3:
-            raise ValueError(f'{path}: label row {k + 1} needs gestureID,start,end, got {r}')
-        if not all(np.isfinite(r[:3])):   # int() of inf/nan would raise an unnamed error
-            raise ValueError(f'{path}: label row {k + 1}: gestureID,start,end must be finite numbers, got {r[:3]}')
-        gid, start, end = (int(v) for v in r[:3])
-        try:
-            label = imigue_label(gid)
-        except ValueError as e:
-            raise ValueError(f'{path}: label row {k + 1}: {e}') from None
-        if end < start:
-            raise ValueError(f'{path}: label row {k + 1}: end {end} < start {start}')
-        out.append((label, start, end))
-    return out
-
-
-def _annotation(name: str, kp: np.ndarray, sc: np.ndarray, label: int | None) -> dict:
-    ann = dict(frame_dir=name, img_shape=IMIGUE_IMG_SHAPE, original_shape=IMIGUE_IMG_SHAPE,
-               total_frames=int(kp.shape[0]), keypoint=kp[None].astype(np.float32),
-               keypoint_score=sc[None].astype(np.float32))
-    if label is not None:
-        ann['label'] = int(label)
-    return ann
-
-
 def _reason(e: Exception) -> str:
     """The message of a per-file error; the type too when it is not one of our ValueErrors (which name the
     file themselves)."""
@@ -124,12 +86,12 @@ def convert_raw_folder(folder: str, report: ConversionReport | None = None) -> l
             continue
         label_path = os.path.join(folder, f'{vid}_label.csv')
         if not os.path.lexists(label_path):   # lexists: a broken or looping link is reported, not "unlabelled"
-            annos.append(_annotation(vid, kp, sc, None))
+            annos.append(build_annotation(vid, kp, sc, IMIGUE_IMG_SHAPE, frame_inds=frames, video=vid))
             report.clips += 1
             report.frames += len(frames)
             continue
         try:
-            labels = read_label_csv(label_path)
+            labels = read_label_csv(label_path, 'imigue')
         except Exception as e:  # noqa: BLE001
             report.skip(label_path, f'unreadable label csv ({_reason(e)})')
             continue
@@ -139,7 +101,8 @@ def convert_raw_folder(folder: str, report: ConversionReport | None = None) -> l
                 report.skip(f'{vid}_{k}', f'clip frames {start}..{end} outside the skeleton csv frames '
                             f'{frames.min()}..{frames.max()}')
                 continue
-            annos.append(_annotation(f'{vid}_{k}', kp[sel], sc[sel], label))
+            annos.append(build_annotation(f'{vid}_{k}', kp[sel], sc[sel], IMIGUE_IMG_SHAPE, label,
+                                          frame_inds=frames[sel], video=vid))
             report.clips += 1
             report.frames += int(sel.sum())
     return annos
@@ -166,13 +129,11 @@ def convert_challenge_arrays(data_npy: str, label_pkl: str, report: ConversionRe
             report.skip(str(name), 'no keypoints with a positive score')
             continue
         try:
-            label = int(labels[i]) if labelled else None
+            label = int(labels[i]) if labelled else -1
         except (TypeError, ValueError, OverflowError):   # one bad entry skips that sample, not the split
             report.skip(str(name), f'{label_pkl}: label of entry {i} is not an integer: {labels[i]!r}')
             continue
-        ann = _annotation(str(name), kp[keep][0], sc[keep][0], label)
-        ann['keypoint'], ann['keypoint_score'] = kp[keep], sc[keep]
-        annos.append(ann)
+        annos.append(build_annotation(str(name), kp[keep], sc[keep], IMIGUE_IMG_SHAPE, label))
         report.clips += 1
         report.frames += kp.shape[1]
     return annos

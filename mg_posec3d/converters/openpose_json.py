@@ -4,7 +4,7 @@ Each file holds ``{"people": [{"pose_keypoints_2d": [x, y, c] * 25, "hand_left_k
 "hand_right_keypoints_2d": [...] * 21, ...}, ...]}`` (BODY_25 model; run OpenPose with ``--hand``; a person
 without hand points gets finger score 0). Frames are ordered by the number before ``_keypoints.json``
 (OpenPose writes ``<video>_<frame:012d>_keypoints.json``); a missing number is an empty frame. With
-several people, one main subject is kept (:func:`mg_posec3d.pose.tracking.select_main_subject`).
+several people, one main subject is kept (:func:`mg_posec3d.annotations.select_main_subject`).
 
 Frame numbers that jump far beyond the files present (e.g. two files numbered 0 and 200000000) are refused
 rather than filled with empty frames: the clip would be mostly empty, and filling it could take gigabytes
@@ -21,9 +21,8 @@ import re
 
 import numpy as np
 
+from ..annotations import PoseRecord, select_main_subject
 from ..layouts import OPENPOSE_BODY25_HANDS
-from ..pose.record import PoseRecord
-from ..pose.tracking import select_main_subject
 
 _FIELDS = (('pose_keypoints_2d', 25), ('hand_left_keypoints_2d', 21), ('hand_right_keypoints_2d', 21))
 _FRAME_RE = re.compile(r'(\d+)_keypoints\.json$')

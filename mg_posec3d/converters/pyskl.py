@@ -1,35 +1,13 @@
-"""Remap a PYSKL/mmaction2 pose-annotation pickle from a source keypoint layout into miga22."""
-from __future__ import annotations
+"""Remap a PYSKL/mmaction2 pose-annotation pickle from a source keypoint layout into its model layout (miga22).
 
-from collections import Counter
-from dataclasses import dataclass, field
+(:class:`ConversionReport` lives in :mod:`mg_posec3d.annotations`.)
+"""
+from __future__ import annotations
 
 import numpy as np
 
+from ..annotations import ConversionReport
 from ..layouts import SourceLayout, get_source_layout, map_keypoints
-
-
-@dataclass
-class ConversionReport:
-    """What a converter wrote and what it skipped (and why), for the user's summary line."""
-
-    clips: int = 0
-    frames: int = 0
-    skipped: Counter = field(default_factory=Counter)
-    examples: dict = field(default_factory=dict)
-
-    def skip(self, item: str, reason: str) -> None:
-        self.skipped[reason] += 1
-        self.examples.setdefault(reason, item)
-
-    def summary(self) -> str:
-        text = f'wrote {self.clips} clips, {self.frames} frames'
-        if self.skipped:
-            parts = [f'{n} x {r} (e.g. {self.examples[r]})' for r, n in self.skipped.items()]
-            text += '; skipped ' + '; '.join(parts)
-        else:
-            text += '; skipped nothing'
-        return text
 
 
 def remap_annotation(ann: dict, source: str | SourceLayout, dtype=np.float32) -> dict:

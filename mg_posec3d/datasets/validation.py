@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..annotations.splits import no_val_hint
+
 REQUIRED = ('frame_dir', 'total_frames', 'keypoint', 'keypoint_score')
 
 
@@ -103,7 +105,8 @@ def validate_annotations(data, source: str, num_joints: int | None = None, num_c
             report.add('-', 'split', f'split {split!r} requested but the file has no "split" dict', True)
             return [], report
         if split not in splits:
-            report.add('-', 'split', f'no split {split!r}; the file has {_keys(splits)}', True)
+            hint = f'; {no_val_hint(source)}' if split == 'val' and 'train' in splits else ''
+            report.add('-', 'split', f'no split {split!r}; the file has {_keys(splits)}{hint}', True)
             return [], report
         ids = splits[split]
         # a string would be read as a list of one-character ids, an int not at all

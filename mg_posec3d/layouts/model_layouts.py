@@ -116,7 +116,29 @@ BODY25 = Layout(
     note='OpenPose BODY_25 (SMG whole-body setting)',
 )
 
-LAYOUTS: dict[str, Layout] = {lay.name: lay for lay in (MIGA22, MIGA22_HFUT2023, BODY25)}
+# Kinect v2 body joints in the SDK's JointType order (also NTU RGB+D's order): the SMG skeletons.
+KINECT25_JOINTS = (
+    'SpineBase', 'SpineMid', 'Neck', 'Head', 'ShoulderLeft', 'ElbowLeft', 'WristLeft', 'HandLeft', 'ShoulderRight',
+    'ElbowRight', 'WristRight', 'HandRight', 'HipLeft', 'KneeLeft', 'AnkleLeft', 'FootLeft', 'HipRight', 'KneeRight',
+    'AnkleRight', 'FootRight', 'SpineShoulder', 'HandTipLeft', 'ThumbLeft', 'HandTipRight', 'ThumbRight',
+)
+
+# Limbs: the 24 bones the Kinect SDK's BodyBasics sample draws (thumbs hang off the wrists there; NTU's graph in
+# mmaction2 hangs them off the hands). Left/Right are the person's sides.
+KINECT25 = Layout(
+    name='kinect25',
+    joints=KINECT25_JOINTS,
+    limbs=((3, 2), (2, 20), (20, 1), (1, 0), (20, 8), (20, 4), (0, 16), (0, 12),   # torso
+           (8, 9), (9, 10), (10, 11), (11, 23), (10, 24),                            # right arm
+           (4, 5), (5, 6), (6, 7), (7, 21), (6, 22),                                 # left arm
+           (16, 17), (17, 18), (18, 19),                                             # right leg
+           (12, 13), (13, 14), (14, 15)),                                            # left leg
+    left=(4, 5, 6, 7, 12, 13, 14, 15, 21, 22),
+    right=(8, 9, 10, 11, 16, 17, 18, 19, 23, 24),
+    note='Kinect v2 25 joints (SMG, NTU RGB+D): the SDK bones, person-side flip pairs',
+)
+
+LAYOUTS: dict[str, Layout] = {lay.name: lay for lay in (MIGA22, MIGA22_HFUT2023, BODY25, KINECT25)}
 
 
 def get_layout(layout: str | Layout) -> Layout:

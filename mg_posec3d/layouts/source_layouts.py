@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .model_layouts import BODY25_JOINTS, get_layout
+from .model_layouts import BODY25_JOINTS, KINECT25_JOINTS, get_layout
 
 # OpenPose hand points (21): 0 palm base, then thumb 1-4, index 5-8, middle 9-12, ring 13-16, pinky 17-20.
 # Which five hand points the MiGA "finger" joints are is not published; we use the fingertips.
@@ -105,6 +105,16 @@ REACH_TO_GRASP50 = SourceLayout(
     to_target=tuple([(), (0,), (1,), (2,), (3,), (4,), (5,), (6,), (), (), (), ()]
                     + [(29 + f,) for f in FINGER_POINTS] + [(8 + f,) for f in FINGER_POINTS]),
     note='reach-to-grasp upper body + hands; no face points (nose, eyes, ears get score 0)',
+)
+
+# SMG SampleNNNN_skeleton.csv: Kinect v2 joints projected to 2D (mg_posec3d.converters.smg); kept as they are
+# for the kinect25 model layout.
+KINECT_V2 = SourceLayout(
+    name='kinect_v2',
+    joints=KINECT25_JOINTS,
+    to_target=tuple((j,) for j in range(len(KINECT25_JOINTS))),
+    target='kinect25',
+    note='Kinect v2 25 joints (SMG), projected to pixels; identity onto the kinect25 model layout',
 )
 
 # ---------------------------------------------------------------------- pose estimators (tools/extract_pose)
@@ -203,7 +213,7 @@ COCO_WHOLEBODY = SourceLayout(
 # ------------------------------------------------------------------------------------------------ registry
 SOURCE_LAYOUTS: dict[str, SourceLayout] = {
     s.name: s for s in (OPENPOSE_BODY25_HANDS, OPENPOSE_BODY25_FACE_HANDS, MIGA_LIGHT_HAND, REACH_TO_GRASP50,
-                        MEDIAPIPE_HOLISTIC, COCO17, COCO_WHOLEBODY)
+                        MEDIAPIPE_HOLISTIC, COCO17, COCO_WHOLEBODY, KINECT_V2)
 }
 
 # mmpose ``dataset_meta['dataset_name']`` -> our source layout.

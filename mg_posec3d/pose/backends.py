@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..annotations.tracking import bbox_from_keypoints, centre_distance, same_person, subject_score
 from ..layouts import MEDIAPIPE_HOLISTIC, SourceLayout, source_for_mmpose
-from .tracking import bbox_from_keypoints, centre_distance, same_person, subject_score
 
 
 @dataclass

@@ -19,12 +19,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..converters.pyskl import ConversionReport
+from ..annotations import ConversionReport, PoseRecord, find_label_csv, make_annotations, read_label_csv, to_target
 from ..fileio import safe_load_pickle, save_pickle
 from ..layouts import MIGA22
 from ..layouts import get_source_layout as get_source
 from .backends import PoseBackend
-from .record import PoseRecord, find_label_csv, make_annotations, read_label_csv, to_miga22
 from .video import UNREADABLE, InputItem, InputReadError, iter_frames, link_problem, probe
 
 CACHE_FORMAT = 1
@@ -121,6 +120,7 @@ class ExtractOptions:
     max_frames: int | None = None
     keep_full: bool = False
     label_csv: str | None = None      # a csv file (one input) or a folder of per-input csv files
+    label_format: str = 'imigue'      # how its ids and frames count (annotations.LABEL_FORMATS)
     vis_dir: str | None = None
     img_shape: tuple[int, int] | None = None   # for OpenPose JSON / xlsx inputs
     overwrite: bool = False
@@ -170,12 +170,12 @@ def _labels_for(item: InputItem, opts: ExtractOptions, n_items: int) -> list | N
         if n_items != 1:
             raise ValueError(f'--label-csv {opts.label_csv} is one file but there are {n_items} inputs; give a '
                              'folder of <name>_label.csv / <name>.csv files')
-        return read_label_csv(opts.label_csv)
+        return read_label_csv(opts.label_csv, opts.label_format)
     path = find_label_csv(opts.label_csv, item.name)
     if path is None:
         raise FileNotFoundError(f'no label csv for {item.name} in {opts.label_csv} (looked for '
                                 f'{item.name}_label.csv, {item.name}.csv and {item.name}/...)')
-    return read_label_csv(path)
+    return read_label_csv(path, opts.label_format)
 
 
 def render_overlay(item: InputItem, record: PoseRecord, path: str, lines: list[str] | None = None) -> int:
@@ -183,7 +183,7 @@ def render_overlay(item: InputItem, record: PoseRecord, path: str, lines: list[s
     drawn on them; returns the number of frames written."""
     from .visualize import VideoWriter, draw_skeleton, put_lines
 
-    kp, sc = to_miga22(record)
+    kp, sc = to_target(record)
     pos = {int(f): t for t, f in enumerate(record.frame_inds)}
     stride = int(np.diff(record.frame_inds).min()) if record.num_frames > 1 else 1
     fps = (record.fps or 25.0) / max(1, stride)

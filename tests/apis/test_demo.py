@@ -10,12 +10,12 @@ import re
 import numpy as np
 import pytest
 
+from mg_posec3d.annotations import PoseRecord
 from mg_posec3d.apis import inference
 from mg_posec3d.apis.inference import LoadedModel, load_label_names, load_model, recognize, to_probabilities, top_k
 from mg_posec3d.evaluation.ensemble import ensemble_dumps
 from mg_posec3d.fileio import save_scores
 from mg_posec3d.layouts import COCO17
-from mg_posec3d.pose.record import PoseRecord
 
 DATA = os.path.join(os.path.dirname(__file__), '..', 'data')
 VIDEO = os.path.join(DATA, 'videos', 'basketball_426x240.mp4')

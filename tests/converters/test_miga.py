@@ -6,8 +6,9 @@ import pickle
 import numpy as np
 import pytest
 
-from mg_posec3d.converters.miga import convert_challenge_arrays, convert_raw_folder, imigue_label
-from mg_posec3d.converters.pyskl import ConversionReport, remap_dataset
+from mg_posec3d.annotations import ConversionReport
+from mg_posec3d.converters.miga import convert_challenge_arrays, convert_raw_folder
+from mg_posec3d.converters.pyskl import remap_dataset
 from mg_posec3d.fileio import safe_load_pickle
 from mg_posec3d.layouts import MIGA22
 from tests.conftest import DATA, REPO, SAMPLE
@@ -55,6 +56,7 @@ def test_raw_folders_are_cut_into_labelled_clips(tmp_path):
     clip = annos['v001_0']
     assert clip['total_frames'] == 10 and clip['keypoint'].shape == (1, 10, 22, 2)
     np.testing.assert_array_equal(clip['keypoint'][0, :, 0, 0], np.arange(5, 15))  # frames 5..14 inclusive
+    assert clip['frame_inds'].tolist() == list(range(5, 15)) and clip['video'] == 'v001'
     assert clip['img_shape'] == (1080, 1920)
     assert report.skipped and 'outside the skeleton csv frames' in report.summary()
 
@@ -62,13 +64,8 @@ def test_raw_folders_are_cut_into_labelled_clips(tmp_path):
 def test_unlabelled_test_folder_gives_one_clip_per_video(tmp_path):
     _write_raw(tmp_path, 'v9', 12)
     (a,) = convert_raw_folder(str(tmp_path))
-    assert a['frame_dir'] == 'v9' and 'label' not in a and a['total_frames'] == 12
-
-
-def test_imigue_label_ids():
-    assert imigue_label(1) == 0 and imigue_label(31) == 30 and imigue_label(99) == 31
-    with pytest.raises(ValueError, match='outside'):
-        imigue_label(0)
+    # unlabelled is -1, as everywhere (mg_posec3d.annotations.build_annotation)
+    assert a['frame_dir'] == 'v9' and a['label'] == -1 and a['total_frames'] == 12 and a['video'] == 'v9'
 
 
 def test_challenge_arrays_like_the_winning_teams_input(tmp_path):
@@ -132,8 +129,8 @@ def test_a_looping_or_odd_file_is_skipped_and_reported_the_rest_converted(tmp_pa
     assert [a['frame_dir'] for a in annos] == ['v002_0']
     loop = 'OSError: [Errno 40] Too many levels of symbolic links'
     assert dict(report.skipped) == {
-        f'unreadable label csv ({tmp_path}/v001_label.csv: label row 1: gestureID,start,end must be finite '
-        'numbers, got [inf, 0.0, 9.0])': 1,
+        f'unreadable label csv ({tmp_path}/v001_label.csv: line 1: expected three integers "label,start,end", '
+        "got ['1e400', '0', '9'])": 1,
         f"unreadable label csv ({loop}: '{tmp_path}/v004_label.csv')": 1,
         f"unreadable skeleton csv ({loop}: '{tmp_path}/v000_light_hand.csv')": 1,
         f'unreadable skeleton csv ({tmp_path}/v003_light_hand.csv: line 1: not a csv file: field larger than '

@@ -6,9 +6,9 @@ import os
 import numpy as np
 import pytest
 
+from mg_posec3d.annotations import make_annotations
 from mg_posec3d.converters.openpose_json import load_openpose_folder, read_openpose_json
 from mg_posec3d.layouts import MIGA22, OPENPOSE_BODY25_HANDS
-from mg_posec3d.pose.record import make_annotations
 
 SHAPE = (480, 640)
 

@@ -39,3 +39,29 @@ def test_limb_flip_pairs_join_mirrored_joints():
         la, lb = L.MIGA22.limbs[a], L.MIGA22.limbs[b]
         assert {mirror.get(j, j) for j in la} == set(lb)
     assert L.MIGA22_HFUT2023.limb_flip() == (tuple(range(1, 20, 2)), tuple(range(2, 21, 2)))
+
+
+def test_kinect25_is_the_ntu_graph_of_mmaction2_but_thumbs_on_the_wrist():
+    """Oracle: mmaction2's own NTU RGB+D graph (Kinect v2 JointType order). The Kinect SDK's BodyBasics sample
+    draws the thumbs from the wrists; mmaction2's graph hangs them off the hands: that is the only difference."""
+    from mmaction.models.utils.graph import Graph
+
+    ntu = {frozenset(e) for e in Graph('nturgb+d').inward}
+    ours = {frozenset(e) for e in L.KINECT25.limbs}
+    k = L.KINECT25.index
+    assert ours - ntu == {frozenset((k('WristLeft'), k('ThumbLeft'))), frozenset((k('WristRight'), k('ThumbRight')))}
+    assert ntu - ours == {frozenset((k('HandLeft'), k('ThumbLeft'))), frozenset((k('HandRight'), k('ThumbRight')))}
+    assert L.KINECT25.joints[:4] == ('SpineBase', 'SpineMid', 'Neck', 'Head') and L.KINECT25.num_limbs == 24
+
+
+def test_kinect25_flip_pairs_swap_left_and_right_names():
+    lay = L.KINECT25
+    assert len(lay.left) == 10 and set(lay.left) | set(lay.right) == {j for j, n in enumerate(lay.joints)
+                                                                      if 'Left' in n or 'Right' in n}
+    for a, b in zip(lay.left, lay.right):
+        assert lay.joints[a].replace('Left', 'Right') == lay.joints[b]
+    left, right = lay.limb_flip()   # pairs of limb channels swapped by a flip (which of a pair is "left" is moot)
+    mirror = dict(zip(lay.left, lay.right)) | dict(zip(lay.right, lay.left))
+    assert len(left) == 10   # every limb of an arm or leg has its mirror; the 4 spine/neck limbs have none
+    for a, b in zip(left, right):
+        assert {mirror.get(j, j) for j in lay.limbs[a]} == set(lay.limbs[b])

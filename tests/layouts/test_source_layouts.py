@@ -142,3 +142,16 @@ def test_map_keypoints_missing_and_midpoint_rules():
     np.testing.assert_allclose(out_sc[0], [0.4, 0, 0.4])
     with pytest.raises(ValueError, match='toy'):
         L.map_keypoints(np.zeros((3, 2)), np.zeros(2), src)
+
+
+def test_kinect_v2_is_kinect25_unchanged():
+    """SMG's Kinect v2 joints are kept as they are for the kinect25 model layout (the only non-miga22 target)."""
+    from mg_posec3d.layouts import KINECT25, KINECT_V2, SOURCE_LAYOUTS, map_keypoints
+
+    assert KINECT_V2.target == 'kinect25' and KINECT_V2.joints == KINECT25.joints
+    assert {k for k, v in SOURCE_LAYOUTS.items() if v.target != 'miga22'} == {'kinect_v2'}
+    kp = np.random.default_rng(0).uniform(0, 500, (3, 25, 2)).astype(np.float32)   # generated points
+    sc = np.random.default_rng(1).uniform(0, 1, (3, 25)).astype(np.float32)
+    out_kp, out_sc = map_keypoints(kp, sc, 'kinect_v2')
+    np.testing.assert_array_equal(out_kp, kp)
+    np.testing.assert_array_equal(out_sc, sc)

@@ -5,8 +5,8 @@ import os
 import numpy as np
 import pytest
 
+from mg_posec3d.annotations import to_target
 from mg_posec3d.layouts import MIGA22
-from mg_posec3d.pose.record import to_miga22
 from mg_posec3d.pose.runner import extract_video
 from mg_posec3d.pose.video import InputItem
 
@@ -25,7 +25,7 @@ def basketball():
         rec = extract_video(item, backend, stride=1, max_frames=60, show_progress=False)
     finally:
         backend.close()
-    kp, sc = to_miga22(rec)
+    kp, sc = to_target(rec)
     return rec, kp, sc
 
 

@@ -188,7 +188,7 @@ def test_overlay_draws_the_skeleton(tmp_path):
         n += 1
     assert n == 5 and int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)) == 426
     # rendering again from the record alone (as for cached inputs) gives the same frame count
-    from mg_posec3d.pose.record import PoseRecord
+    from mg_posec3d.annotations import PoseRecord
     part = safe_load_pickle(os.path.join(cache_dir_for(str(tmp_path / 'a.pkl')), 'basketball_426x240.pkl'))
     assert render_overlay(item, PoseRecord.from_dict(part['record']), str(tmp_path / 'again.mp4')) == 5
 

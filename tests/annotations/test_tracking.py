@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from mg_posec3d.pose.tracking import bbox_from_keypoints, iou, select_main_subject, subject_score
+from mg_posec3d.annotations.tracking import bbox_from_keypoints, iou, select_main_subject, subject_score
 
 SHAPE = (200, 300)
 

@@ -1,9 +1,16 @@
-"""PoseRecord -> PYSKL annotations: label csv parsing, clip cutting, unseen joints."""
+"""PoseRecord -> PYSKL annotations: the one builder, clip cutting, long sequences with segments, unseen joints."""
 import numpy as np
 import pytest
 
+from mg_posec3d.annotations import (
+    PoseRecord,
+    build_annotation,
+    make_annotations,
+    make_sequence_annotation,
+    sanitize,
+    to_target,
+)
 from mg_posec3d.layouts import COCO17, MIGA22
-from mg_posec3d.pose.record import PoseRecord, make_annotations, read_label_csv, sanitize, to_miga22
 
 
 def coco_record(t=10, frame_inds=None, img_shape=(100, 200)):
@@ -14,23 +21,6 @@ def coco_record(t=10, frame_inds=None, img_shape=(100, 200)):
         kp[:, j] = (10 + 5 * j, 20 + 2 * j)
     kp[:, :, 0] += np.arange(t)[:, None]   # moves right by 1 px per frame
     return PoseRecord('vid', kp, sc, img_shape, COCO17.name, frame_inds=frame_inds)
-
-
-def test_label_csv_ids_and_frames(tmp_path):
-    p = tmp_path / 'v_label.csv'
-    p.write_text('gesture,start,end\n1,0,4\n99,5,9\n\n32,3,3\n')
-    # 1-based ids: 1 -> 0; raw 99 ("illustrative") -> 31; 32 -> 31 as well (iMiGUE has no raw 32)
-    assert read_label_csv(str(p)) == [(0, 0, 4), (31, 5, 9), (31, 3, 3)]
-
-
-@pytest.mark.parametrize('text,match', [('1,0\n', 'line 1'), ('1,0,4\nx,1,2\n', 'line 2'),
-                                        ('0,1,2\n', 'not a 1-based'), ('3,5,2\n', 'bad frame range')])
-def test_label_csv_errors_name_file_and_line(tmp_path, text, match):
-    p = tmp_path / 'bad.csv'
-    p.write_text(text)
-    with pytest.raises(ValueError, match=match) as e:
-        read_label_csv(str(p))
-    assert 'bad.csv' in str(e.value)
 
 
 def test_whole_video_annotation_fields():
@@ -85,7 +75,7 @@ def test_unseen_and_out_of_image_joints_get_score_zero():
 def test_midpoint_with_one_unseen_shoulder_is_unseen():
     rec = coco_record(t=1)
     rec.score[0, 5] = 0   # left shoulder not seen
-    kp, sc = to_miga22(rec)
+    kp, sc = to_target(rec)
     j = MIGA22.index('ShoulderCenter')
     assert sc[0, j] == 0 and kp[0, j].tolist() == [0, 0]
     assert sc[0, MIGA22.index('ShoulderLeft')] > 0   # the right shoulder is still there
@@ -94,3 +84,39 @@ def test_midpoint_with_one_unseen_shoulder_is_unseen():
 def test_record_shape_is_checked():
     with pytest.raises(ValueError, match='vid: expected keypoint'):
         PoseRecord('vid', np.zeros((3, 16, 2)), np.zeros((3, 16)), (10, 10), COCO17.name)
+
+
+def test_clips_without_a_person_are_kept_when_asked():
+    rec = coco_record()
+    rec.score[5:] = 0
+    anns = make_annotations(rec, [(0, 0, 4), (1, 5, 9)], drop_empty=False)
+    assert [a['frame_dir'] for a in anns] == ['vid_0', 'vid_1']
+    assert (anns[1]['keypoint_score'] == 0).all() and anns[1]['total_frames'] == 5
+
+
+def test_build_annotation_fields_and_shapes():
+    kp = np.arange(3 * 4 * 2, dtype=np.float64).reshape(3, 4, 2)
+    ann = build_annotation('c1', kp, np.ones((3, 4)), (10, 20), label=5, frame_inds=[7, 8, 9], video='v')
+    assert ann['frame_dir'] == 'c1' and ann['label'] == 5 and ann['total_frames'] == 3 and ann['video'] == 'v'
+    assert ann['img_shape'] == ann['original_shape'] == (10, 20)
+    assert ann['keypoint'].shape == (1, 3, 4, 2) and ann['keypoint'].dtype == np.float32
+    assert ann['keypoint_score'].shape == (1, 3, 4) and ann['frame_inds'].dtype == np.int64
+    np.testing.assert_array_equal(ann['keypoint'][0], kp)
+    # several people stay several people; unlabelled is -1 (mmaction2's datasets need a label field)
+    two = build_annotation('c2', np.zeros((2, 3, 4, 2)), np.zeros((2, 3, 4)), (10, 20))
+    assert two['keypoint'].shape == (2, 3, 4, 2) and two['label'] == -1 and two['total_frames'] == 3
+    with pytest.raises(ValueError, match='c3: expected keypoint'):
+        build_annotation('c3', np.zeros((3, 4, 3)), np.zeros((3, 4)), (10, 20))
+
+
+def test_sequence_keeps_every_frame_and_segments_become_rows():
+    # frames sampled with stride 2 (video frames 10, 12, ..., 28): segments are given in video frames
+    rec = coco_record(t=10, frame_inds=np.arange(10, 30, 2))
+    skipped = []
+    seq = make_sequence_annotation(rec, [(3, 12, 17), (5, 100, 120), (0, 28, 28)],
+                                   skip=lambda n, r: skipped.append((n, r)))
+    assert seq['frame_dir'] == 'vid' and seq['label'] == -1 and seq['total_frames'] == 10
+    # rows whose frame lies in 12..17: frames 12, 14, 16 = rows 1..3; frame 28 = row 9
+    assert seq['segments'] == [(3, 1, 3), (0, 9, 9)]
+    assert skipped == [('vid segment 5,100,120', 'segment outside the sequence frames')]
+    assert 'segments' not in make_sequence_annotation(rec, None)

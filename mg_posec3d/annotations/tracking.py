@@ -4,6 +4,9 @@ The main subject is the person who is *large and central over time*: people are 
 into tracklets (box overlap / nearby centres), each tracklet scores the sum over its frames of
 :func:`subject_score`, and the best tracklet is kept. A frame where that person is not found keeps no
 one (its joints get score 0) rather than someone else.
+
+Used by the pose backends (``mg_posec3d.pose``) and the OpenPose JSON importer (``mg_posec3d.converters``),
+so it lives on the ground floor with the annotation record.
 """
 from __future__ import annotations
 
