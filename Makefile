@@ -39,13 +39,13 @@ endif
 	touch $(STAMP)
 
 demo: install
-	$(BIN)/python tools/run_demo.py
+	$(BIN)/python demo/run_demo.py
 
 test: install
 	$(BIN)/python -m pytest -q tests
 
 lint: install
-	$(BIN)/ruff check mg_posec3d tools tests configs requirements setup.py
+	$(BIN)/ruff check mg_posec3d tools demo tests configs requirements setup.py
 
 clean:
 	rm -rf $(VENV) work_dirs build dist

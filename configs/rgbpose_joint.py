@@ -1,7 +1,7 @@
 # RGB + joint two-stream model (as in the MiGA 2024 / 2025 winning entries): mmaction2's RGBPoseConv3D, a
 # SlowOnly-R50 RGB pathway (8 frames, 224x224) and the PoseC3D pose pathway (32 frames of 22 joint heatmaps,
 # 56x56) with bilateral lateral connections; one cross-entropy + GloVe semantic-embedding loss per pathway.
-# Data: skeletons paired with their RGB clips by tools/pair_rgb.py (README.md, "RGB frames").
+# Data: skeletons paired with their RGB clips by tools/data/pair_rgb.py (README.md, "RGB frames").
 # Test scores: fused (1:1) -> the usual score dump of tools/test.py; per pathway -> PathwayScoreMetric's dumps
 # (set test_evaluator.1.out_file, see the README). Start from an mmaction2 NTU-60 checkpoint with load_from.
 _base_ = ['_base_/datasets/imigue_pose.py', '_base_/default_runtime.py']
@@ -9,8 +9,8 @@ custom_imports = dict(imports=['mg_posec3d'], allow_failed_imports=False)
 
 dataset_type = 'RGBPoseDataset'
 data_root = 'data/imigue/'
-ann_file = data_root + 'imigue_miga22_rgb.pkl'  # tools/pair_rgb.py output
-rgb_root = data_root + 'rgb/'                   # the VIDEO_DIR given to tools/pair_rgb.py
+ann_file = data_root + 'imigue_miga22_rgb.pkl'  # tools/data/pair_rgb.py output
+rgb_root = data_root + 'rgb/'                   # the VIDEO_DIR given to tools/data/pair_rgb.py
 clip_lens = dict(RGB=8, Pose=32)                # pose frames = speed_ratio x RGB frames
 batch_size = 6  # per GPU, as mmaction2's NTU-60 recipe (8 GPUs x 6)
 

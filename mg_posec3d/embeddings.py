@@ -78,7 +78,7 @@ def load_label_embeddings(path: str | os.PathLike, num_classes: int | None = Non
     path = resolve_embeddings(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f'{path}: no such label-embedding file (build one with '
-                                'tools/build_label_embeddings.py)')
+                                'tools/data/build_label_embeddings.py)')
     try:
         emb = np.load(path, allow_pickle=False)
     except ValueError as e:

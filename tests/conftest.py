@@ -58,3 +58,12 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+def tool_path(name: str) -> str:
+    """Path of a command-line tool by name: tools/ (train, test), tools/data, tools/analysis or demo/."""
+    for folder in ('tools', os.path.join('tools', 'data'), os.path.join('tools', 'analysis'), 'demo'):
+        path = os.path.join(REPO, folder, f'{name}.py')
+        if os.path.isfile(path):
+            return path
+    raise FileNotFoundError(f'no tool {name}.py under tools/ or demo/')

@@ -9,7 +9,7 @@ import pytest
 import torch
 from mmaction.registry import DATASETS
 
-from tests.conftest import REPO, SAMPLE, SAMPLE_EMB
+from tests.conftest import REPO, SAMPLE, SAMPLE_EMB, tool_path
 
 CASES = {}
 
@@ -312,7 +312,7 @@ def _extract(tmp, kind, capsys, *extra):
     return out.out + out.err
 
 
-# ---- pose extraction and importers (tools/extract_pose.py) ----
+# ---- pose extraction and importers (tools/data/extract_pose.py) ----
 @case('empty OpenPose JSON')
 def _(tmp, capsys):
     os.makedirs(os.path.join(tmp, 'json'))
@@ -898,7 +898,7 @@ def _(tmp, capsys):
 
 def _load_tool(name):
     import importlib.util
-    spec = importlib.util.spec_from_file_location(name, os.path.join(REPO, 'tools', f'{name}.py'))
+    spec = importlib.util.spec_from_file_location(name, tool_path(name))
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod

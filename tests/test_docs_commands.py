@@ -28,7 +28,7 @@ DOCS = ['README.md'] + sorted(os.path.relpath(p, REPO) for p in glob.glob(os.pat
 FENCE = re.compile(r'^```[^\n]*\n(.*?)^```', re.S | re.M)
 # a path mentioned in prose or code, not the tail of a longer path such as tests/tools/test_x.py, nor a placeholder
 # such as tools/X.py or configs/...py (real file names start in lower case)
-MENTION = re.compile(r'(?<![\w./-])((?:tools|configs)/(?:[\w-]+/)*[a-z_][\w-]*\.(?:py|sh))\b')
+MENTION = re.compile(r'(?<![\w./-])((?:tools|configs|demo)/(?:[\w-]+/)*[a-z_][\w-]*\.(?:py|sh))\b')
 PYTHON = re.compile(r'(^|/)python3?$')
 
 
@@ -69,7 +69,8 @@ def _doc_commands() -> list[tuple[str, list[str]]]:
 def _tool_calls() -> list[tuple[str, str, list[str]]]:
     """(doc, tools/X.py, arguments) of every ``python tools/X.py ...`` in a code block."""
     return [(doc, cmd[1], cmd[2:]) for doc, cmd in _doc_commands()
-            if len(cmd) > 1 and PYTHON.search(cmd[0]) and cmd[1].startswith('tools/') and cmd[1].endswith('.py')]
+            if len(cmd) > 1 and PYTHON.search(cmd[0]) and cmd[1].startswith(('tools/', 'demo/'))
+            and cmd[1].endswith('.py')]
 
 
 class _Parsed(BaseException):
@@ -147,7 +148,7 @@ def test_mentions_are_real_paths_not_placeholders():
 @pytest.mark.parametrize('block, expected', [
     ('A=1 python tools/x.py a \\\n  --b 2  # note\nmake demo && make test\n',
      [['python', 'tools/x.py', 'a', '--b', '2'], ['make', 'demo'], ['make', 'test']]),
-    ('python tools/demo.py v.mp4 [--label-names l.txt] ...\n', [['python', 'tools/demo.py', 'v.mp4', '--label-names',
+    ('python demo/demo.py v.mp4 [--label-names l.txt] ...\n', [['python', 'demo/demo.py', 'v.mp4', '--label-names',
                                                                  'l.txt']]),
 ])
 def test_command_extraction(block, expected):

@@ -62,7 +62,8 @@ def _imported_top_level_modules() -> dict:
     """Top-level modules imported anywhere (also inside functions) by the package and the shipped tools."""
     found = {}
     for path in glob.glob(os.path.join(REPO, 'mg_posec3d', '**', '*.py'), recursive=True) + \
-            glob.glob(os.path.join(REPO, 'tools', '*.py')):
+            glob.glob(os.path.join(REPO, 'tools', '**', '*.py'), recursive=True) + \
+            glob.glob(os.path.join(REPO, 'demo', '*.py')):
         for node in ast.walk(ast.parse(open(path, encoding='utf8').read())):
             if isinstance(node, ast.Import):
                 names = [a.name for a in node.names]

@@ -1,7 +1,7 @@
 # Demo: the RGB + joint two-stream model, shrunk to train on 2 CPU cores in seconds (RGB 4 frames at 64x64,
 # pose 16 frames of 16x16 heatmaps, one block per stage), on clips cut from the real video
 # tests/data/videos/basketball_426x240.mp4 with fixture labels. Build the data as README.md ("RGB frames",
-# demo) shows: tools/extract_pose.py with a label csv, then tools/pair_rgb.py. The three splits are the same
+# demo) shows: tools/data/extract_pose.py with a label csv, then tools/data/pair_rgb.py. The three splits are the same
 # clips: this demonstrates the mechanics (decode, sample, train, test, fuse), not accuracy.
 _base_ = ['../rgbpose_joint.py']
 data_root = 'work_dirs/demo_rgb/'

@@ -1,9 +1,9 @@
 # SMG (17 micro-gesture classes): Kinect v2 skeletons, 25 joints in JointType order (layout kinect25).
-# Data: python tools/convert_smg.py SMG_ROOT --protocol miga --out data/smg/smg_kinect25.pkl
+# Data: python tools/data/convert_smg.py SMG_ROOT --protocol miga --out data/smg/smg_kinect25.pkl
 #   (miga: Sample0001-0030 train, 0031-0035 val, 0036-0040 test; --protocol paper: 0001-0035 train, 0036-0040
 #   test, add a val split with --num-val-videos N).
 # Label vectors: build them from the shipped SMG class names, e.g.
-#   python tools/build_label_embeddings.py mg_posec3d/data/label_names/smg_labels.txt \
+#   python tools/data/build_label_embeddings.py mg_posec3d/data/label_names/smg_labels.txt \
 #       --vectors glove.6B.300d.txt --out data/smg/smg_glove300.npy
 _base_ = ['../joint.py']
 # kinect25 (mg_posec3d.layouts.KINECT25; tests/test_configs.py checks these lists against it)

@@ -110,6 +110,6 @@ def apply_val_split(data: dict, args: argparse.Namespace, source: str = 'train'
 
 def no_val_hint(path: str) -> str:
     """What to run when a file has no validation split."""
-    return (f'no "val" split: carve one from whole training videos with: python tools/split_val.py {path} '
+    return (f'no "val" split: carve one from whole training videos with: python tools/data/split_val.py {path} '
             "--from train --num-videos 10 --seed 0 --out NEW.pkl (or the converters' --val-videos / "
             '--num-val-videos)')

@@ -4,7 +4,7 @@
 - :mod:`.training`: ``train`` (``tools/train.py``);
 - :mod:`.testing`: ``test_checkpoint`` / ``run_test`` and the checks made before a test runs
   (``tools/test.py``, also for the ensemble's ``CONFIG CHECKPOINT`` inputs);
-- :mod:`.inference`: recognizer inference on a pose record, fused by the one fusion rule (``tools/demo.py``).
+- :mod:`.inference`: recognizer inference on a pose record, fused by the one fusion rule (``demo/demo.py``).
 """
 from ..cli_utils import UserError  # lives with the one error rule of the tools; re-exported for callers
 from .config import DictAction, load_config, set_dataset_options

@@ -1,5 +1,5 @@
 """Recognizer inference: a pose record -> skeleton recognizers -> fused micro-gesture label (the engine of
-``tools/demo.py``).
+``demo/demo.py``).
 
 Each model is built with mmaction2's ``init_recognizer`` and run with ``inference_recognizer`` on the
 config's own ``test_pipeline`` (heatmaps are made there from the miga22 annotation). Checkpoints load
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..annotations import PoseRecord, make_annotations
-from ..annotations import read_class_names as load_label_names  # noqa: F401  (one class-name reader; tools/demo.py)
+from ..annotations import read_class_names as load_label_names  # noqa: F401  (one class-name reader; demo/demo.py)
 from ..evaluation.fusion import PROB_TOLERANCE, fuse, normalise_weights
 from ..pose.video import InputItem
 

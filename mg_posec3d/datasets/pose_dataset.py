@@ -13,8 +13,8 @@ from ..layouts import get_layout
 from .validation import AnnotationError, is_unlabelled, validate_annotations
 
 PREPARE_HINT = ('Prepare it as described in docs/data.md, e.g. '
-                '`python tools/convert_miga.py --split train=RAW/train --split val=RAW/val --out {path}`, or point the '
-                'config at your file '
+                '`python tools/data/convert_miga.py --split train=RAW/train --split val=RAW/val --out {path}`, '
+                'or point the config at your file '
                 '(--cfg-options train_dataloader.dataset.ann_file=...).')
 
 

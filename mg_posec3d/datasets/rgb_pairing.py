@@ -1,11 +1,11 @@
-"""Pairing skeleton annotations with their RGB clips (the work of ``tools/pair_rgb.py``).
+"""Pairing skeleton annotations with their RGB clips (the work of ``tools/data/pair_rgb.py``).
 
 An annotation is matched, in this order, with
 
 1. a video file or frame folder named after its clip id (``frame_dir``): a clip video. Skeleton frame ``t``
    is frame ``t`` of it, unless the skeleton was extracted from this very file (``video == frame_dir``) with
-   ``frame_inds`` recorded (``tools/extract_pose.py --stride``): then frame ``frame_inds[t]``;
-2. the video named by its ``video`` field, at its ``frame_inds`` (clips that ``tools/extract_pose.py
+   ``frame_inds`` recorded (``tools/data/extract_pose.py --stride``): then frame ``frame_inds[t]``;
+2. the video named by its ``video`` field, at its ``frame_inds`` (clips that ``tools/data/extract_pose.py
    --label-csv`` cut from a long video).
 
 Every source is opened (and by default its first and last needed frames decoded) once; clips whose source is

@@ -1,13 +1,13 @@
 """RGB + skeleton clips for the two-stream (RGBPoseConv3D) and RGB-only models.
 
 An annotation is a normal skeleton annotation (see :class:`MGPoseDataset`) plus its RGB source, as written by
-``tools/pair_rgb.py``:
+``tools/data/pair_rgb.py``:
 
 - ``rgb``: path of the clip's video file or frame folder, relative to the dataset's ``rgb_root`` (or
   absolute);
 - ``rgb_frame_inds`` (optional, int ``[T]``): the frame of the RGB source that skeleton frame ``t`` was
   estimated on. Missing means ``arange(T)``: the source has exactly the skeleton's frames. Skeletons
-  extracted from a long video with ``tools/extract_pose.py --label-csv`` (or ``--stride``) carry these indices
+  extracted from a long video with ``tools/data/extract_pose.py --label-csv`` (or ``--stride``) carry these indices
   (their ``frame_inds``), so clips can be read straight from the long video.
 - ``rgb_total_frames`` (optional): frames in the source, checked against ``rgb_frame_inds``.
 
@@ -26,7 +26,7 @@ from mmengine.logging import MMLogger
 from .pose_dataset import MGPoseDataset
 from .validation import AnnotationError, ValidationReport
 
-PAIR_HINT = ('Pair the skeletons with their videos first: `python tools/pair_rgb.py ANN.pkl VIDEO_DIR --out '
+PAIR_HINT = ('Pair the skeletons with their videos first: `python tools/data/pair_rgb.py ANN.pkl VIDEO_DIR --out '
              'ANN_rgb.pkl` (docs/rgb.md), and set the config\'s rgb_root to VIDEO_DIR.')
 
 
@@ -35,9 +35,9 @@ class RGBPoseDataset(MGPoseDataset):
     """:class:`MGPoseDataset` whose samples also carry their RGB source (``filename``, ``rgb_frame_inds``).
 
     Args:
-        ann_file: Annotation pickle written by ``tools/pair_rgb.py``.
+        ann_file: Annotation pickle written by ``tools/data/pair_rgb.py``.
         pipeline: Data transforms (``MMUniformSampleFrames``, ``RGBPoseDecode``, ...).
-        rgb_root: Folder the ``rgb`` paths are relative to (the VIDEO_DIR given to ``tools/pair_rgb.py``).
+        rgb_root: Folder the ``rgb`` paths are relative to (the VIDEO_DIR given to ``tools/data/pair_rgb.py``).
         check_rgb: Check at start-up that every RGB source exists (one ``stat`` per clip).
         **kwargs: Passed to :class:`MGPoseDataset` (split, layout, label_embeddings, skip_invalid, ...).
     """

@@ -208,7 +208,7 @@ def _check_one(ann: dict, name: str, report: ValidationReport, num_joints, num_c
     if 'label' in ann:
         lab = ann['label']
         if not require_label and _int_like(lab) and int(lab) == -1:
-            pass  # -1: unlabelled (test splits, tools/extract_pose.py without labels)
+            pass  # -1: unlabelled (test splits, tools/data/extract_pose.py without labels)
         elif not _int_like(lab):
             report.add(name, 'label', f'not an integer: {short_repr(lab)}')
         elif num_classes is not None and not 0 <= int(lab) < num_classes:

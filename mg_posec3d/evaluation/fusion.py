@@ -3,7 +3,7 @@
 Default weights: 2:3 for two inputs, in the order given (joint, limb: the MiGA 2023 winning entry fused
 ``0.4 * joint + 0.6 * limb``), equal weights for any other number of inputs. Weights are normalised to sum to
 1, so fused scores are probabilities again. Both users go through :func:`fuse`: the ensemble of score dumps
-(``tools/test.py --ensemble``, :mod:`.ensemble`) and the video demo (``tools/demo.py``,
+(``tools/test.py --ensemble``, :mod:`.ensemble`) and the video demo (``demo/demo.py``,
 :mod:`mg_posec3d.apis.inference`), so the same inputs give the same fused scores in both.
 """
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Two ways in:
 
-- :func:`read_frames` / :func:`count_frames` (the RGB datasets, ``tools/pair_rgb.py``): chosen frames by
+- :func:`read_frames` / :func:`count_frames` (the RGB datasets, ``tools/data/pair_rgb.py``): chosen frames by
   0-based index, as RGB ``uint8`` ``[H, W, 3]``. Video backends, in the order ``'auto'`` tries them:
   ``decord`` (random access: fast for frames deep in long videos), ``pyav`` and ``opencv`` (both decode
   sequentially from the start: fine for clip videos, slow for frames near the end of long ones). A file one

@@ -6,7 +6,7 @@ scores, metrics and score dumps stay float32. It works inside mmengine's test lo
 ``autocast(enabled=fp16)`` around ``test_step``: the innermost context wins).
 
 CPUs with AVX512-BF16 / AMX run bf16 convolutions through oneDNN several times faster; elsewhere bf16 is
-emulated and can be slower (``tools/benchmark.py`` measures it). ``channels_last=True`` additionally
+emulated and can be slower (``tools/analysis/benchmark.py`` measures it). ``channels_last=True`` additionally
 converts the backbone to the channels-last-3d memory format (measured, not assumed, to help).
 """
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""What ``tools/extract_pose.py`` can read: finding the inputs under a path, and reading their frames
+"""What ``tools/data/extract_pose.py`` can read: finding the inputs under a path, and reading their frames
 (decoded by :mod:`mg_posec3d.fileio.video`)."""
 from __future__ import annotations
 

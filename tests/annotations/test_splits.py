@@ -8,7 +8,7 @@ import pytest
 from mg_posec3d.annotations import carve_split, group_of
 from mg_posec3d.fileio import safe_load_pickle
 from tests.conftest import SAMPLE
-from tools.split_val import main as split_val
+from tools.data.split_val import main as split_val
 
 
 def clips(videos: dict[str, int], with_video_field: bool = False) -> dict:

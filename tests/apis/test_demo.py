@@ -1,4 +1,4 @@
-"""tools/demo.py and mg_posec3d.apis.inference: video -> MediaPipe pose -> heatmaps -> recognizers -> fused top-5.
+"""demo/demo.py and mg_posec3d.apis.inference: video -> MediaPipe pose -> heatmaps -> recognizers -> fused top-5.
 
 The recognizers are built in this test from mmaction2 components (a small ResNet3dSlowOnly + I3DHead, one
 joint-heatmap and one limb-heatmap config) with **random initial weights** saved as mmengine-style
@@ -152,7 +152,7 @@ def test_recognize_matches_mmaction_inference(models, record, tmp_path):
 
 
 def test_demo_cli(models, record, tmp_path, capsys):
-    from tools.demo import main
+    from demo.demo import main
 
     names = tmp_path / 'labels.txt'
     names.write_text('\n'.join(f'{i} label_{i}' for i in range(5)) + '\n')
@@ -176,7 +176,7 @@ def test_demo_cli(models, record, tmp_path, capsys):
 
 
 def test_demo_cli_errors(models, capsys):
-    from tools.demo import main
+    from demo.demo import main
 
     assert main([VIDEO, models[0]]) == 2
     assert 'CONFIG CHECKPOINT pairs' in capsys.readouterr().err

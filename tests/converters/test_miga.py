@@ -11,7 +11,7 @@ from mg_posec3d.converters.miga import convert_challenge_arrays, convert_raw_fol
 from mg_posec3d.converters.pyskl import remap_dataset
 from mg_posec3d.fileio import safe_load_pickle
 from mg_posec3d.layouts import MIGA22
-from tests.conftest import DATA, REPO, SAMPLE
+from tests.conftest import DATA, SAMPLE, tool_path
 
 
 def test_remap_real_clips_matches_the_bundled_sample_and_the_joint_names():
@@ -86,7 +86,7 @@ def test_convert_tool_writes_splits_and_refuses_to_overwrite(tmp_path, capsys):
     raw.mkdir()
     _write_raw(raw, 'v001', 30, labels=[(3, 0, 9), (4, 10, 29)])
     out = tmp_path / 'ann.pkl'
-    cmd = [sys.executable, os.path.join(REPO, 'tools', 'convert_miga.py'), '--split', f'train={raw}', '--out', str(out)]
+    cmd = [sys.executable, tool_path('convert_miga'), '--split', f'train={raw}', '--out', str(out)]
     res = subprocess.run(cmd, capture_output=True, text=True)
     assert res.returncode == 0 and 'train: wrote 2 clips, 30 frames; skipped nothing' in res.stdout
     data = safe_load_pickle(out)
@@ -103,7 +103,7 @@ def test_convert_pose_tool_on_real_clips_reports_and_skips(tmp_path):
     bad = tmp_path / 'in.pkl'
     bad.write_bytes(pickle.dumps(src))
     out = tmp_path / 'out.pkl'
-    res = subprocess.run([sys.executable, os.path.join(REPO, 'tools', 'convert_pose.py'), str(bad), '--source',
+    res = subprocess.run([sys.executable, tool_path('convert_pose'), str(bad), '--source',
                           'reach_to_grasp50', '--out', str(out), '--float16'], capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
     assert 'wrote 11 clips' in res.stdout and 'skipped 1 x' in res.stdout and 'reach_to_grasp50' in res.stdout

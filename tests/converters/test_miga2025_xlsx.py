@@ -8,7 +8,7 @@ from mg_posec3d.annotations import ConversionReport, to_target
 from mg_posec3d.converters.miga2025_xlsx import ROW_VALUES, convert_miga2025_folder, load_miga2025_xlsx
 from mg_posec3d.fileio import safe_load_pickle
 from mg_posec3d.layouts import MIGA22
-from tools.convert_miga import main as convert_miga
+from tools.data.convert_miga import main as convert_miga
 
 openpyxl = pytest.importorskip('openpyxl')
 
@@ -100,7 +100,7 @@ def test_a_damaged_worksheet_is_a_clear_error(tmp_path):
 
 
 def test_tool_reads_a_folder_of_xlsx(tmp_path):
-    from tools.extract_pose import main
+    from tools.data.extract_pose import main
 
     for vid in ('0001', '0002'):
         write_xlsx(tmp_path / f'{vid}_openpose.xlsx', [frame_values(t) for t in range(4)])

@@ -91,7 +91,7 @@ def test_errors_name_the_file_person_and_field(tmp_path):
 
 
 def test_extract_pose_tool_reads_openpose_folders(tmp_path, capsys):
-    from tools.extract_pose import main
+    from tools.data.extract_pose import main
 
     root = tmp_path / 'json'
     write_frames(root / 'vid1', {t: [person(200 + t, 100)] for t in range(6)}, name='vid1')

@@ -13,7 +13,7 @@ from mg_posec3d.fileio import safe_load_pickle
 from mg_posec3d.layouts import KINECT25
 from tests.conftest import REPO
 from tests.converters.smg_fixture import COLOUR, COLOUR_SHIFT, camera_points, pinhole, write_sample
-from tools.convert_smg import main as convert_smg_tool
+from tools.data.convert_smg import main as convert_smg_tool
 from tools.train import main as train
 
 

@@ -73,7 +73,7 @@ def test_missing_split_and_file_are_clear(tmp_path):
 
 
 def test_unlabelled_test_split_with_minus_one_labels(tmp_path):
-    """tools/extract_pose.py writes label -1 for unlabelled clips: fine for testing, refused for training."""
+    """tools/data/extract_pose.py writes label -1 for unlabelled clips: fine for testing, refused for training."""
     from mg_posec3d.apis import annotations_have_labels
 
     path = _write(tmp_path, [_clip('a', label=-1), _clip('b', label=-1)])

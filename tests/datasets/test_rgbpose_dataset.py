@@ -114,7 +114,7 @@ def test_missing_video_or_rgb_field_is_reported_by_clip(tmp_path):
     msg = str(e.value)
     assert "sample 'gone', field 'rgb'" in msg and os.path.join(str(tmp_path), 'gone.mp4') in msg
     assert "sample 'unpaired', field 'rgb': missing" in msg
-    assert "sample 'short_inds', field 'rgb_frame_inds'" in msg and 'tools/pair_rgb.py' in msg
+    assert "sample 'short_inds', field 'rgb_frame_inds'" in msg and 'tools/data/pair_rgb.py' in msg
     assert "'ok'" not in msg
     ds = dataset(tmp_path, annos, skip_invalid=True)
     assert len(ds) == 1 and ds.get_data_info(0)['frame_dir'] == 'ok'

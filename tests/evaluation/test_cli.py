@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from mg_posec3d.evaluation.submission import check_submission, load_test_ids
+from tests.conftest import tool_path
 from tools import test as test_tool
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
@@ -150,7 +151,7 @@ def test_config_checkpoint_pairs_are_tested_first(tmp_path, monkeypatch, rtg_spl
 @pytest.mark.slow
 def test_tools_test_py_subprocess_reproduces_mmaction2_numbers(tmp_path, ntu_dumps):
     """The real entry point, as a researcher runs it, on the mmaction2 demo/fuse scores (weights 1:1)."""
-    tool = os.path.join(ROOT, 'tools', 'test.py')
+    tool = tool_path('test')
     if not os.path.isfile(tool):
         pytest.skip('tools/test.py not present')
     wd = tmp_path / 'wd'

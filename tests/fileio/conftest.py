@@ -3,13 +3,13 @@ import os
 
 import pytest
 
-from tests.conftest import REPO, subset_of_sample
+from tests.conftest import REPO, subset_of_sample, tool_path
 
 DEMO_CONFIG = os.path.join(REPO, 'configs', 'demo', 'joint.py')
 
 
 def load_tool(name: str):
-    spec = importlib.util.spec_from_file_location(name, os.path.join(REPO, 'tools', f'{name}.py'))
+    spec = importlib.util.spec_from_file_location(name, tool_path(name))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -1,17 +1,16 @@
-"""tools/benchmark.py runs end to end on tiny settings and reports consistent figures (no timing asserts:
+"""tools/analysis/benchmark.py runs end to end on tiny settings and reports consistent figures (no timing asserts:
 speed is what the tool measures, not what tests check)."""
 import importlib.util
 import json
-import os
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import tool_path
 
 
 @pytest.fixture(scope='module')
 def benchmark():
-    spec = importlib.util.spec_from_file_location('benchmark', os.path.join(REPO, 'tools', 'benchmark.py'))
+    spec = importlib.util.spec_from_file_location('benchmark', tool_path('benchmark'))
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod

@@ -2,6 +2,7 @@
 traceback only with ``--debug``, refuses existing outputs before doing any work, and answers ``--help``
 without side effects. The bad inputs are generated here (empty folders, copies of the bundled sample,
 placeholder files holding b'mine')."""
+import glob
 import importlib
 import json
 import os
@@ -13,7 +14,7 @@ import time
 import pytest
 
 from mg_posec3d.cli_utils import EXIT_INTERRUPTED, UserError, error_line, run_cli, wants_debug
-from tests.conftest import PYTHON, REPO, SAMPLE
+from tests.conftest import PYTHON, REPO, SAMPLE, tool_path
 
 DEMO_JOINT = os.path.join(REPO, 'configs', 'demo', 'joint.py')
 VIDEOS = os.path.join(REPO, 'tests', 'data', 'videos')
@@ -22,8 +23,9 @@ MINE = b'mine'
 
 
 def tool(name):
-    """tools/<name>.py."""
-    return importlib.import_module(f'tools.{name}')
+    """The tool <name>.py (tools/, tools/data/, tools/analysis/ or demo/) as a module."""
+    module = os.path.relpath(tool_path(name), REPO)[:-len('.py')].replace(os.sep, '.')
+    return importlib.import_module(module)
 
 
 def existing(path) -> str:
@@ -221,7 +223,7 @@ def test_dump_onto_an_annotation_pickle_is_refused_before_anything_runs(tmp_path
 def test_debug_shows_the_real_traceback(tmp_path):
     """The real entry point with --debug: Python's own traceback and exit status (the error line without
     --debug is checked in-process above, for every tool)."""
-    argv = [PYTHON, os.path.join(REPO, 'tools', 'convert_pose.py'), str(tmp_path / 'in.pkl'), '--source',
+    argv = [PYTHON, tool_path('convert_pose'), str(tmp_path / 'in.pkl'), '--source',
             'reach_to_grasp50', '--out', str(tmp_path / 'o.pkl'), '--debug']
     debug = subprocess.run(argv, capture_output=True, text=True, cwd=tmp_path, timeout=300)
     assert debug.returncode == 1 and debug.stderr.startswith('Traceback (most recent call last):')
@@ -253,8 +255,8 @@ def _listing(root):
 
 @pytest.mark.slow
 def test_help_of_every_tool_exits_0_and_writes_nothing(tmp_path):
-    tools = sorted(os.path.join(REPO, 'tools', f) for f in os.listdir(os.path.join(REPO, 'tools'))
-                   if f.endswith('.py'))
+    tools = sorted(p for folder in ('tools', 'tools/data', 'tools/analysis', 'demo')
+                   for p in glob.glob(os.path.join(REPO, folder, '*.py')))
     work_dirs = os.path.join(REPO, 'work_dirs')
     repo_before = _listing(work_dirs) if os.path.isdir(work_dirs) else None
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE='1')

@@ -1,4 +1,4 @@
-"""tools/convert_pose.py accepts every source layout of the registry, and maps each one right on real data.
+"""tools/data/convert_pose.py accepts every source layout of the registry, and maps each one right on real data.
 
 Oracle: the real reach-to-grasp OpenPose clips (tests/data/rtg_original_subset.pkl) and the bundled miga22
 sample made from them. For each registered source layout the test writes those real points into that
@@ -17,7 +17,7 @@ import pytest
 from mg_posec3d.fileio import safe_load_pickle
 from mg_posec3d.layouts import MIGA22, SOURCE_LAYOUTS
 from tests.conftest import DATA, SAMPLE
-from tools.convert_pose import main
+from tools.data.convert_pose import main
 
 FINGERS = ('Thumb', 'Index', 'Middle', 'Ring', 'Pinky')   # the reach-to-grasp file's names
 WHOLEBODY_FINGERS = ('thumb', 'forefinger', 'middle_finger', 'ring_finger', 'pinky_finger')  # COCO-WholeBody

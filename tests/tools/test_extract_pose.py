@@ -1,4 +1,4 @@
-"""tools/extract_pose.py end to end with MediaPipe on the real videos in tests/data/videos (a few frames)."""
+"""tools/data/extract_pose.py end to end with MediaPipe on the real videos in tests/data/videos (a few frames)."""
 import os
 import shutil
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from mg_posec3d.fileio import safe_load_pickle
-from tools.extract_pose import main
+from tools.data.extract_pose import main
 
 pytest.importorskip('mediapipe')
 VIDEOS = os.path.join(os.path.dirname(__file__), '..', 'data', 'videos')

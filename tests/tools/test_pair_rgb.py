@@ -1,4 +1,4 @@
-"""tools/pair_rgb.py on clip videos cut from the real test videos (plus generated bad ones): every clip lands in
+"""tools/data/pair_rgb.py on clip videos cut from the real test videos (plus generated bad ones): every clip lands in
 exactly one bucket of the report, the combined file reads back through RGBPoseDataset at the right frames.
 
 The skeletons are generated fixtures (their content does not matter to pairing; see test_rgbpose_dataset.py).
@@ -17,11 +17,11 @@ from mmaction.datasets.transforms import MMUniformSampleFrames
 from mg_posec3d.datasets.rgbpose_dataset import RGBPoseDataset
 from mg_posec3d.datasets.transforms import RGBPoseDecode
 from mg_posec3d.fileio import safe_load_pickle
-from tests.conftest import REPO
+from tests.conftest import tool_path
 from tests.datasets.rgb_fixtures import ARM_WRESTLING, BASKETBALL, cut_real_clip, real_frames, write_coded_video
 from tests.datasets.test_rgbpose_dataset import skeleton
 
-spec = importlib.util.spec_from_file_location('pair_rgb', os.path.join(REPO, 'tools', 'pair_rgb.py'))
+spec = importlib.util.spec_from_file_location('pair_rgb', tool_path('pair_rgb'))
 pair_rgb = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(pair_rgb)
 

@@ -1,5 +1,5 @@
 """The RGB stream end to end on CPU, on a real video: real MediaPipe skeletons of tests/data/videos/basketball
-(bundled, tests/data/rgb; fixture labels) -> tools/pair_rgb.py -> tools/train.py (two-stream demo model: decode,
+(bundled, tests/data/rgb; fixture labels) -> tools/data/pair_rgb.py -> tools/train.py (two-stream demo model: decode,
 sample, heatmaps + frames, four losses) -> tools/test.py (fused and per-pathway score dumps) -> fused with a
 skeleton-only model's dump by tools/test.py --ensemble.
 """
@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from mg_posec3d.fileio import load_scores, safe_load_pickle
-from tests.conftest import DATA, REPO
+from tests.conftest import DATA, REPO, tool_path
 
 pytestmark = pytest.mark.slow
 SKELETONS = os.path.join(DATA, 'rgb', 'basketball_miga22_stride2.pkl')
@@ -24,7 +24,7 @@ LOSSES = ('rgb_loss_cls', 'pose_loss_cls', 'rgb_loss_emb', 'pose_loss_emb')
 
 
 def _tool(name):
-    spec = importlib.util.spec_from_file_location(name, os.path.join(REPO, 'tools', f'{name}.py'))
+    spec = importlib.util.spec_from_file_location(name, tool_path(name))
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod

@@ -16,7 +16,7 @@ import torch
 
 from mg_posec3d.evaluation.curves import read_scalars
 from mg_posec3d.fileio import load_scores, safe_load_pickle
-from tests.conftest import PYTHON, REPO
+from tests.conftest import PYTHON, REPO, tool_path
 
 pytestmark = pytest.mark.slow
 CONFIG = os.path.join(REPO, 'configs', 'demo', 'joint.py')
@@ -34,7 +34,7 @@ def _options(ann: str, epochs: int) -> list:
 
 
 def _train_cmd(work_dir, ann, epochs, *extra):
-    return [PYTHON, os.path.join(REPO, 'tools', 'train.py'), CONFIG, '--work-dir', str(work_dir), *extra,
+    return [PYTHON, tool_path('train'), CONFIG, '--work-dir', str(work_dir), *extra,
             '--cfg-options', *_options(ann, epochs)]
 
 
@@ -70,7 +70,7 @@ def test_training_lowers_the_loss_and_test_dumps_scores(tmp_path, small_sample):
     assert os.path.getsize(os.path.join(os.path.dirname(os.path.dirname(logged.path)), 'curves.png')) > 0
 
     dump = tmp_path / 'scores.npz'
-    res = subprocess.run([PYTHON, os.path.join(REPO, 'tools', 'test.py'), CONFIG, str(work / 'epoch_4.pth'),
+    res = subprocess.run([PYTHON, tool_path('test'), CONFIG, str(work / 'epoch_4.pth'),
                           '--work-dir', str(tmp_path / 'test'), '--dump', str(dump), '--cfg-options',
                           *_options(small_sample, 4)], cwd=REPO, env=_env(), capture_output=True, text=True,
                          timeout=600)
@@ -221,7 +221,7 @@ def test_sigkill_mid_epoch_and_mid_checkpoint_save_then_resume_finishes_the_sche
 def test_two_process_distributed_training_on_cpu(tmp_path, small_sample):
     work = tmp_path / 'dist'
     cmd = [PYTHON, '-m', 'torch.distributed.run', '--nproc_per_node=2', '--master_port=29533',
-           os.path.join(REPO, 'tools', 'train.py'), CONFIG, '--launcher', 'pytorch', '--work-dir', str(work),
+           tool_path('train'), CONFIG, '--launcher', 'pytorch', '--work-dir', str(work),
            '--cfg-options', *_options(small_sample, 1)]
     res = subprocess.run(cmd, cwd=REPO, env=_env(), capture_output=True, text=True, timeout=600)
     assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]

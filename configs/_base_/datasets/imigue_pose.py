@@ -1,4 +1,4 @@
-# iMiGUE skeletons (MiGA 2023 track 1) in the miga22 layout, prepared by tools/convert_miga.py.
+# iMiGUE skeletons (MiGA 2023 track 1) in the miga22 layout, prepared by tools/data/convert_miga.py.
 dataset_type = 'MGPoseDataset'
 data_root = 'data/imigue/'
 ann_file = data_root + 'imigue_miga22.pkl'

@@ -13,7 +13,7 @@ from .results import sample_name
 @TRANSFORMS.register_module()
 class FastGeneratePoseTarget(BaseTransform):
     """Drop-in for mmaction2's ``GeneratePoseTarget``: same arguments, keys and output (to ~2e-7), rendered
-    vectorized (>= 20x faster per clip on one core, see ``tools/benchmark.py``).
+    vectorized (>= 20x faster per clip on one core, see ``tools/analysis/benchmark.py``).
 
     Required keys: ``keypoint`` [M, T, V, 2], ``img_shape``; optional ``keypoint_score`` [M, T, V].
     Added key: ``imgs`` [T, C, H, W] float32 (``heatmap_imgs`` if ``imgs`` already exists); with ``double``

@@ -1,7 +1,7 @@
 """Build a label-embedding matrix (row i = mean word vector of class name i) for the semantic loss.
 
-  python tools/build_label_embeddings.py LABELS.txt --out emb.npy                 # offline GloVe 6B 50-d
-  python tools/build_label_embeddings.py LABELS.txt --vectors glove.6B.300d.txt --out emb.npy
+  python tools/data/build_label_embeddings.py LABELS.txt --out emb.npy                 # offline GloVe 6B 50-d
+  python tools/data/build_label_embeddings.py LABELS.txt --vectors glove.6B.300d.txt --out emb.npy
 LABELS.txt: `<id> <class name>` per line (ids 0..C-1 or 1..C, any order) or one class name per line.
 """
 import argparse

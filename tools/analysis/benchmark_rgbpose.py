@@ -1,6 +1,6 @@
 """Speed of the RGB + pose two-stream model: train step (s/iter) and data pipeline (s/clip), demo and paper size.
 
-  python tools/benchmark_rgbpose.py [--iters 2] [--batch 2] [--threads 1 2] [--device cpu] [--skip-paper]
+  python tools/analysis/benchmark_rgbpose.py [--iters 2] [--batch 2] [--threads 1 2] [--device cpu] [--skip-paper]
 
 a  train step (forward + backward + SGD step) of configs/demo/rgbpose_joint.py and configs/rgbpose_joint.py
    on inputs of each config's training shapes (demo: RGB 4x64x64 + 22x16x16x16 heatmaps; paper: RGB 8x224x224
@@ -25,7 +25,7 @@ import torch
 
 from mg_posec3d.cli_utils import UserError, add_debug_argument, cli_main
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CONFIGS = {'demo': os.path.join(REPO, 'configs', 'demo', 'rgbpose_joint.py'),
            'paper': os.path.join(REPO, 'configs', 'rgbpose_joint.py')}
 SKELETONS = os.path.join(REPO, 'tests', 'data', 'rgb', 'basketball_miga22_stride2.pkl')

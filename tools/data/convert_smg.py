@@ -1,6 +1,6 @@
 """Convert SMG (Kinect v2) skeletons into kinect25 clips and long sequences with segments.
 
-  python tools/convert_smg.py SMG_ROOT --out data/smg/smg_kinect25.pkl \\
+  python tools/data/convert_smg.py SMG_ROOT --out data/smg/smg_kinect25.pkl \\
       [--sequences-out data/smg/smg_sequences.pkl] [--protocol paper|miga] [--projection depth|colour|colour-pixels]
       [--val-videos Sample0031 ... | --num-val-videos 3 --seed 0] [--label-names FILE] [--overwrite]
 SMG_ROOT holds SampleNNNN/ folders (SampleNNNN_skeleton.csv, SampleNNNN_finelabels.csv, SampleNNNN_data.csv).

@@ -1,6 +1,6 @@
 """Remap a PYSKL pose-annotation pickle from a source keypoint layout into miga22.
 
-  python tools/convert_pose.py rtg_segments.pkl --source reach_to_grasp50 --out rtg_miga22.pkl
+  python tools/data/convert_pose.py rtg_segments.pkl --source reach_to_grasp50 --out rtg_miga22.pkl
 Sources: openpose_body25_hands (BODY_25 + left/right hands), openpose_body25_face_hands, miga_light_hand,
 reach_to_grasp50 (see mg_posec3d/layouts.py). This is how the bundled sample was made.
 """

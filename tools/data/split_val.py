@@ -1,8 +1,8 @@
 """Carve a validation split out of a training split by whole videos (or subjects): never a video in both.
 
-  python tools/split_val.py ANN.pkl --from train --videos 0001 0002 0003 0004 0006 0007 0008 0009 0010 0011 \\
+  python tools/data/split_val.py ANN.pkl --from train --videos 0001 0002 0003 0004 0006 0007 0008 0009 0010 0011 \\
       --out ANN_val.pkl
-  python tools/split_val.py ANN.pkl --from train --num-videos 10 --seed 0 --out ANN_val.pkl
+  python tools/data/split_val.py ANN.pkl --from train --num-videos 10 --seed 0 --out ANN_val.pkl
 A clip's video is its "video" field, else its id without the trailing _<row> (0054_3 -> 0054); --by subject
 groups by the "subject" field instead. The same seed and file give the same choice.
 """

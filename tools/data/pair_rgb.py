@@ -1,12 +1,12 @@
 """Pair a skeleton annotation file with a folder of RGB clips (videos or frame folders) by clip id.
 
-  python tools/pair_rgb.py ANN.pkl VIDEO_DIR --out ANN_rgb.pkl [--check decode|count|exists]
+  python tools/data/pair_rgb.py ANN.pkl VIDEO_DIR --out ANN_rgb.pkl [--check decode|count|exists]
       [--backend auto|decord|pyav|opencv] [--match auto|clip|video] [--frame-tolerance N]
       [--report REPORT.json] [--overwrite]
 
 Each clip ``frame_dir`` is matched with ``VIDEO_DIR/**/<frame_dir>.<video ext>`` or a frame folder
 ``VIDEO_DIR/**/<frame_dir>/``; failing that, with the long video named by its ``video`` field at its
-``frame_inds`` (clips cut by ``tools/extract_pose.py --label-csv``). Clips with no, an unreadable, or a too
+``frame_inds`` (clips cut by ``tools/data/extract_pose.py --label-csv``). Clips with no, an unreadable, or a too
 short RGB source are skipped and listed, as are sources without a clip. The output is the input file with
 the paired clips only (``rgb``, ``rgb_frame_inds``, ``rgb_total_frames`` added; splits restricted to them);
 train with ``rgb_root=VIDEO_DIR`` (configs/rgbpose_joint.py).

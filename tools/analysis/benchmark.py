@@ -1,9 +1,9 @@
 """Side-by-side speed benchmark: heatmap rendering, model forward / train step, test-time cost.
 
-  python tools/benchmark.py                    # CPU: sections a, b, c; markdown table on stdout
-  python tools/benchmark.py --quick --json out.json
-  python tools/benchmark.py --device cuda      # adds GPU rendering + training with real loading (d)
-  python tools/benchmark.py --agreement        # bf16 vs fp32 top-1 agreement of a briefly trained model
+  python tools/analysis/benchmark.py                    # CPU: sections a, b, c; markdown table on stdout
+  python tools/analysis/benchmark.py --quick --json out.json
+  python tools/analysis/benchmark.py --device cuda      # adds GPU rendering + training with real loading (d)
+  python tools/analysis/benchmark.py --agreement        # bf16 vs fp32 top-1 agreement of a briefly trained model
 
 --json and --save-checkpoint files that exist are refused before anything is measured, unless --overwrite.
 
@@ -34,7 +34,7 @@ import torch
 from mg_posec3d.cli_utils import UserError, add_debug_argument, cli_main
 from mg_posec3d.fileio import atomic_open, check_outputs
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SAMPLE = os.path.join(REPO, 'mg_posec3d', 'data', 'rtg_sample', 'rtg_miga22.pkl')
 
 # PoseC3D SlowOnly-R50 pose backbone, as in mmaction2's posec3d configs (and configs/_base_/models)

@@ -1,7 +1,7 @@
 """Recognise the micro-gesture in a video: pose (MediaPipe, offline) -> miga22 heatmaps -> one or more
 PoseC3D models -> fused top-5 labels.
 
-  python tools/demo.py VIDEO CONFIG CHECKPOINT [CONFIG CHECKPOINT ...] [--label-names FILE]
+  python demo/demo.py VIDEO CONFIG CHECKPOINT [CONFIG CHECKPOINT ...] [--label-names FILE]
       [--out-video OUT.mp4 [--overwrite]] [--weights W ...] [--stride K] [--max-frames N]
 
 Each CONFIG's test_pipeline turns the skeleton into heatmaps; with several models their class probabilities

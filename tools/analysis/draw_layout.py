@@ -1,6 +1,6 @@
 """Draw a skeleton frame with the limbs of each layout, to check the layouts by eye.
 
-  python tools/draw_layout.py [--ann mg_posec3d/data/rtg_sample/rtg_miga22.pkl] [--clip P1_L_01] [--frame -15]
+  python tools/analysis/draw_layout.py [--ann mg_posec3d/data/rtg_sample/rtg_miga22.pkl] [--clip P1_L_01] [--frame -15]
       [--layout NAME ...] [--out work_dirs/layout_check.png [--overwrite]]
 Limbs touching a joint of the layout's "left" flip list are orange, "right" blue, others grey; joints are
 numbered. Layouts: the file's "layout" (miga22 files: miga22 and miga22_hfut2023), or --layout.

@@ -1,13 +1,13 @@
 """Convert MiGA (iMiGUE) skeletons into one PYSKL annotation pickle in the miga22 layout.
 
 MiGA 2023 (raw <id>_light_hand.csv + <id>_label.csv folders, or the challenge's <split>_data.npy + _label.pkl):
-  python tools/convert_miga.py --split train=RAW/train --split test=RAW/test --num-val-videos 10 --seed 0 \\
+  python tools/data/convert_miga.py --split train=RAW/train --split test=RAW/test --num-val-videos 10 --seed 0 \\
       --out data/imigue/imigue_miga22.pkl
 MiGA 2025 track 1 (<id>/<id>_openpose.xlsx + <id>/<id>_label.csv; the imigue_skeleton_{train,validate,test}
 folders are found under --root):
-  python tools/convert_miga.py --format miga2025 --root MIGA2025 --out data/imigue/imigue2025_miga22.pkl
+  python tools/data/convert_miga.py --format miga2025 --root MIGA2025 --out data/imigue/imigue2025_miga22.pkl
 A validation split is whole training videos: --val-videos 0001 0002 ... or --num-val-videos N --seed S
-(the MiGA 2025 val set: 0001-0004 and 0006-0011, 777 clips); tools/split_val.py does the same on a finished file.
+(the MiGA 2025 val set: 0001-0004 and 0006-0011, 777 clips); tools/data/split_val.py does the same on a finished file.
 """
 import argparse
 import sys

@@ -1,7 +1,8 @@
 """Extract miga22 skeletons from raw videos (or import OpenPose JSON / MiGA 2025 xlsx keypoints) into a
 PYSKL annotation pickle.
 
-  python tools/extract_pose.py INPUT --out ANN.pkl [--backend mediapipe|mmpose] [--label-csv CSV|DIR [--label-format F]]
+  python tools/data/extract_pose.py INPUT --out ANN.pkl [--backend mediapipe|mmpose]
+      [--label-csv CSV|DIR [--label-format F]]
       [--vis DIR] [--keep-full] [--stride K] [--max-frames N] [--overwrite]
 
 INPUT: a video, a folder of frame images, a folder of OpenPose ``*_keypoints.json``, a MiGA 2025
