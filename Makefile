@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint clean
+.PHONY: install demo test lint compare clean
 
 install: $(STAMP)
 
@@ -21,6 +21,10 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest -q tests
+
+# cross-subject comparison of the skeleton methods on the bundled sample (not part of `make test`; ~1 h on 2 cores)
+compare: install
+	$(BIN)/python tools/compare_methods.py --epochs 6 --jobs 2 --out work_dirs/compare/report --overwrite
 
 lint: install
 	$(BIN)/ruff check mg_posec3d tools tests configs

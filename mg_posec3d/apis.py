@@ -132,7 +132,8 @@ def test_checkpoint(config: str | Config, checkpoint: str, work_dir: str | None 
     name = osp.splitext(osp.basename(checkpoint))[0]
     dump = dump or osp.join(cfg.work_dir, f'scores_{ds.get("split") or "test"}_{name}.npz')
     evaluators = cfg.test_evaluator if isinstance(cfg.test_evaluator, list) else [cfg.test_evaluator]
-    if osp.isfile(ds.ann_file) and not annotations_have_labels(ds.ann_file, ds.get('split')):
+    ann_file = ds.get('ann_file')  # image-folder datasets have none
+    if ann_file and osp.isfile(ann_file) and not annotations_have_labels(ann_file, ds.get('split')):
         evaluators = [e for e in evaluators if e.get('type') != 'AccMetric']
     # two-stream models: per-pathway dumps next to the fused one (X_rgb.npz, X_pose.npz)
     evaluators = [dict(e, out_file=dump) if e.get('type') == 'PathwayScoreMetric' and not e.get('out_file') else e

@@ -1,7 +1,7 @@
 """Cross-subject comparison of the skeleton methods on one annotation file (default: the bundled sample).
 
   python tools/compare_methods.py [--ann-file ANN.pkl] [--folds 4] [--methods NAME ...] [--epochs N]
-      [--max-folds K] [--work-dir work_dirs/compare] [--out docs/compare] [--overwrite]
+      [--max-folds K] [--jobs 2] [--work-dir work_dirs/compare] [--out work_dirs/compare/report] [--overwrite]
 
 Trains and tests every method (demo-size configs) on each fold (test = a group of participants, val = one
 more participant for checkpoint and fusion-weight selection, train = the rest), fuses them, fits the ridge
@@ -25,6 +25,8 @@ def parse_args(argv=None):
     p.add_argument('--max-folds', type=int, help='run only the first K folds (a quick look)')
     p.add_argument('--methods', nargs='+', metavar='NAME', help=f'subset of {", ".join(C.METHODS)} (default all)')
     p.add_argument('--epochs', type=int, help='training epochs of every method (default: each demo config\'s)')
+    p.add_argument('--jobs', type=int, default=1,
+                   help='trainings side by side, one CPU thread each (2 on a 2-core machine; default 1)')
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--work-dir', default='work_dirs/compare', help='checkpoints and score dumps per fold/method')
     p.add_argument('--out', default='work_dirs/compare/report', help='where comparison.{md,png,json} go')
@@ -39,6 +41,8 @@ def main(argv=None) -> int:
         methods = C.parse_methods(args.methods)
         if args.epochs is not None and args.epochs < 1:
             raise C.CompareError(f'--epochs must be >= 1, got {args.epochs}')
+        if args.jobs < 1:
+            raise C.CompareError(f'--jobs must be >= 1, got {args.jobs}')
         if args.max_folds is not None and args.max_folds < 1:
             raise C.CompareError(f'--max-folds must be >= 1, got {args.max_folds}')
         existing = [p for p in (os.path.join(args.out, f'comparison.{k}') for k in ('md', 'png', 'json'))
@@ -47,7 +51,7 @@ def main(argv=None) -> int:
             raise C.CompareError(f'refusing to overwrite {", ".join(existing)} (pass --overwrite)')
         start = time.time()
         comp = C.run_comparison(args.ann_file, args.work_dir, methods, args.folds, args.max_folds, args.epochs,
-                                args.seed)
+                                args.seed, args.jobs)
         paths = C.write_report(comp, args.out)
     except (C.CompareError, FileNotFoundError, ValueError) as e:
         if args.debug:

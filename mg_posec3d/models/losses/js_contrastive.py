@@ -32,9 +32,9 @@ def js_divergence(p: Tensor, q: Tensor) -> Tensor:
     return 0.5 * (kl_pm + kl_qm)
 
 
-def label_equality_targets(labels: Tensor) -> Tensor:
+def label_equality_targets(labels: Tensor, dtype: torch.dtype = torch.float32) -> Tensor:
     """[N, N] target distributions: row i uniform over the samples j with ``labels[j] == labels[i]``."""
-    same = (labels.view(-1, 1) == labels.view(1, -1)).to(torch.float32)
+    same = (labels.view(-1, 1) == labels.view(1, -1)).to(dtype)
     return same / same.sum(1, keepdim=True)
 
 
@@ -89,7 +89,7 @@ class JSContrastiveLoss(nn.Module):
         """Mean JS divergence over both directions of the [N, N] sample-vs-batch-text scores."""
         labels = labels.view(-1).long()
         logits = self.class_logits(feat)[:, labels]  # [N, N]: sample i vs the class text of sample j
-        target = label_equality_targets(labels).to(logits.dtype)
+        target = label_equality_targets(labels, logits.dtype)
         to_texts = js_divergence(target, logits.softmax(dim=1)).mean()
         to_samples = js_divergence(target.t(), logits.t().softmax(dim=1)).mean()
         return 0.5 * (to_texts + to_samples)
