@@ -7,7 +7,6 @@
   tests/data/rgb, fixture labels), the last fused with an ST-GCN by tools/test.py --ensemble.
 """
 import glob
-import importlib.util
 import json
 import math
 import os
@@ -18,25 +17,12 @@ import pytest
 from mg_posec3d.fileio import load_scores, safe_load_pickle
 from tests.conftest import DATA, REPO, subset_of_sample
 from tests.datasets.test_image_folder import write_image_folder
+from tests.tools.test_rgbpose_train import _run, _tool
 from tests.tools.unformatted_config import unformatted_config_text  # noqa: F401  (autouse fixture)
 
 pytestmark = pytest.mark.slow
 VIDEOS = os.path.join(DATA, 'videos')
 SKELETONS = os.path.join(DATA, 'rgb', 'basketball_miga22_stride2.pkl')
-
-
-def _tool(name):
-    spec = importlib.util.spec_from_file_location(name, os.path.join(REPO, 'tools', f'{name}.py'))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-def _run(name, args, capsys):
-    code = _tool(name).main([str(a) for a in args])
-    out = capsys.readouterr()
-    assert code == 0, (out.out + out.err)[-3000:]
-    return out.out
 
 
 def _options(ann=None, epochs=1, **extra):

@@ -1,9 +1,7 @@
 """tools/compare_methods.py and the ridge reference: folds, argument errors, the closed-form ridge against an
 independent least-squares solution, and a 1-fold / 1-epoch run on real clips of 4 participants of the bundled
 sample (the full comparison is `make compare`, not part of make test)."""
-import importlib.util
 import json
-import os
 
 import numpy as np
 import pytest
@@ -12,15 +10,9 @@ from mg_posec3d.baselines import compare as C
 from mg_posec3d.baselines.ridge import FINGERTIPS, WRIST, RidgeClassifier, hand_shape
 from mg_posec3d.fileio import load_scores, safe_load_pickle, save_pickle
 from mg_posec3d.layouts import MIGA22
-from tests.conftest import REPO, SAMPLE
+from tests.conftest import SAMPLE
+from tests.tools.test_rgbpose_train import _tool
 from tests.tools.unformatted_config import unformatted_config_text  # noqa: F401  (autouse fixture)
-
-
-def _tool(name):
-    spec = importlib.util.spec_from_file_location(name, os.path.join(REPO, 'tools', f'{name}.py'))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 @pytest.fixture(scope='module')
