@@ -3,6 +3,7 @@ makes, and the ST-GCN graph, bones and flips come from the dataset's layout."""
 import glob
 import os
 
+import numpy as np
 import pytest
 import torch
 from mmaction.registry import MODELS
@@ -27,7 +28,8 @@ def test_every_baseline_has_a_config():
 @pytest.mark.parametrize('path', CONFIGS, ids=lambda p: os.path.relpath(p, os.path.join(REPO, 'configs')))
 def test_baseline_config_builds(path):
     cfg = Config.fromfile(path)
-    model = MODELS.build(cfg.model)
+    with torch.device('meta'):  # shapes only: no memory or init time for the 57 M AlexNet / 11 M ResNet weights
+        model = MODELS.build(cfg.model)
     head = cfg.model.cls_head
     ds = cfg.train_dataloader.dataset
     types = [t['type'] for t in ds.pipeline]
@@ -37,19 +39,19 @@ def test_baseline_config_builds(path):
         assert model.backbone.graph.inward == stgcn_graph(layout)['inward']
         feat = [t for t in ds.pipeline if t['type'] == 'LayoutGenSkeFeat'][0]
         assert feat['layout'] == ds.layout and feat['feats'] == (['b'] if 'bone' in path else ['j'])
-        x = torch.zeros(1, 1, 1, 16, layout.num_joints, 3)  # N, clips, M, T, V, (x, y, score)
+        x = torch.zeros(1, 1, 1, 16, layout.num_joints, 3, device='meta')  # N, clips, M, T, V, (x, y, score)
     else:
         assert cfg.model.type == 'Recognizer2D' and types[-2:] == ['FormatShape', 'PackActionInputs']
         if 'Flip' in types and 'KeypointVector' in types:  # keypoints flip with the image: the layout's pairs
             flip = [t for t in ds.pipeline if t['type'] == 'Flip'][0]
             layout = get_layout(ds.layout)
             assert (list(flip['left_kp']), list(flip['right_kp'])) == (list(layout.left), list(layout.right))
-        x = torch.zeros(1, 2, 3, 64, 64)  # N, frames, C, H, W
+        x = torch.zeros(1, 2, 3, 64, 64, device='meta')  # N, frames, C, H, W
     model.eval()
     with torch.no_grad():
         feat = model.extract_feat(x)[0]
         if head.get('keypoint_channels'):
-            feat = model.cls_head.fuse(feat, [dict(keypoint_vector=torch.zeros(2, head.keypoint_channels))])
+            feat = model.cls_head.fuse(feat, [dict(keypoint_vector=np.zeros((2, head.keypoint_channels), np.float32))])
         scores = model.cls_head(feat, num_segs=2)
     assert scores.shape[-1] == head.num_classes
 
