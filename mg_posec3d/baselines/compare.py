@@ -2,8 +2,10 @@
 
 Subjects are split into folds (default 4 folds of 2 participants for the bundled 8-participant sample: every
 participant is tested once). In fold k the models train on the other participants except one validation
-participant (the first of the next fold's group), which selects the checkpoint and the fusion weights; the test
-participants are never seen. Each method is a shipped config (demo size) trained with ``mg_posec3d.apis.train``
+participant (the first of the next fold's group), on which the fusion weights are searched; the test participants
+are never seen. Every model trains for a fixed number of epochs (cosine schedule to 0) and its last checkpoint is
+tested: no validation during training, no checkpoint picking. Each method is a shipped config (demo size) trained
+with ``mg_posec3d.apis.train``
 and tested with ``test_checkpoint`` (score dumps by clip id); fusions are ``evaluation.ensemble`` on those dumps;
 the ridge reference (:mod:`.ridge`) is fitted on the same training participants.
 """
@@ -117,9 +119,11 @@ def write_fold_file(data: dict, fold: Fold, path: str) -> str:
 
 
 def method_options(ann_file: str, work_dir: str, epochs: int | None, seed: int) -> dict:
-    """cfg-options that point a demo config at a fold file and keep the run quiet and single-process."""
+    """cfg-options that point a demo config at a fold file, keep the run quiet and single-process, and train
+    without validation (the last checkpoint is tested)."""
     opts = {'work_dir': work_dir, 'log_level': 'WARNING', 'randomness.seed': seed,
-            'default_hooks.logger.interval': 1000, 'default_hooks.checkpoint.max_keep_ckpts': 1}
+            'default_hooks.logger.interval': 1000, 'default_hooks.checkpoint.max_keep_ckpts': 1,
+            'default_hooks.checkpoint.save_best': None, 'train_cfg.val_begin': 10 ** 6}
     for key in ('train', 'val', 'test'):
         opts.update({f'{key}_dataloader.dataset.ann_file': ann_file, f'{key}_dataloader.dataset.split': key,
                      f'{key}_dataloader.num_workers': 0, f'{key}_dataloader.persistent_workers': False})
@@ -128,9 +132,8 @@ def method_options(ann_file: str, work_dir: str, epochs: int | None, seed: int) 
     return opts
 
 
-def best_checkpoint(work_dir: str) -> str:
-    found = sorted(glob.glob(os.path.join(work_dir, 'best_*.pth'))) or sorted(
-        glob.glob(os.path.join(work_dir, 'epoch_*.pth')), key=os.path.getmtime)
+def last_checkpoint(work_dir: str) -> str:
+    found = sorted(glob.glob(os.path.join(work_dir, 'epoch_*.pth')), key=os.path.getmtime)
     if not found:
         raise RuntimeError(f'{work_dir}: training wrote no checkpoint')
     return found[-1]
@@ -145,7 +148,7 @@ def run_method(method: Method, fold_ann: str, work_dir: str, epochs: int | None,
         return dumps
     opts = dict(method.options, **method_options(fold_ann, work_dir, epochs, seed))
     train(load_config(os.path.join(REPO, method.config), opts))
-    ckpt = best_checkpoint(work_dir)
+    ckpt = last_checkpoint(work_dir)
     for split, dump in dumps.items():
         cfg = load_config(os.path.join(REPO, method.config), dict(opts, **{'test_dataloader.dataset.split': split}))
         test_checkpoint(cfg, ckpt, dump=dump + '.part.npz')
