@@ -7,7 +7,8 @@ Trains and tests every method (demo-size configs) on each fold (test = a group o
 more participant for checkpoint and fusion-weight selection, train = the rest), fuses them, fits the ridge
 reference on the same folds, and writes comparison.md (table), comparison.png (bar plot) and comparison.json
 to --out. Finished (fold, method) runs are reused from --work-dir, so an interrupted run continues.
-Methods: posec3d_{joint,limb}_{ce,mse,js}, stgcn_{joint,bone}. `make compare` runs the default.
+Methods (default): posec3d_{joint,limb}_{ce,mse,js}, stgcn_{joint,bone}; also posec3d_joint_js_only.
+`make compare` runs the default.
 """
 import argparse
 import os
@@ -23,7 +24,8 @@ def parse_args(argv=None):
                    '(default: the bundled reach-to-grasp sample)')
     p.add_argument('--folds', type=int, default=4, help='number of subject groups, each tested once (default 4)')
     p.add_argument('--max-folds', type=int, help='run only the first K folds (a quick look)')
-    p.add_argument('--methods', nargs='+', metavar='NAME', help=f'subset of {", ".join(C.METHODS)} (default all)')
+    p.add_argument('--methods', nargs='+', metavar='NAME', help=f'methods to run, in this order: {", ".join(C.METHODS)} (default: all but '
+                   'posec3d_joint_js_only)')
     p.add_argument('--epochs', type=int, help='training epochs of every method (default: each demo config\'s)')
     p.add_argument('--jobs', type=int, default=1,
                    help='trainings side by side, one CPU thread each (2 on a 2-core machine; default 1)')

@@ -35,6 +35,7 @@ class Method:
     label: str
     config: str  # relative to the repository
     options: dict = field(default_factory=dict)
+    default: bool = True  # part of the default run (the 60-minute budget)
 
 
 _CE_ONLY = {'model.cls_head.loss_emb_weight': 0.0}
@@ -45,6 +46,7 @@ METHODS: dict[str, Method] = {m.name: m for m in (
     Method('posec3d_limb_ce', 'PoseC3D limb, CE', 'configs/demo/limb.py', _CE_ONLY),
     Method('posec3d_limb_mse', 'PoseC3D limb, CE + 20 MSE', 'configs/demo/limb.py'),
     Method('posec3d_limb_js', 'PoseC3D limb, CE + JS', 'configs/demo/limb_js.py'),
+    Method('posec3d_joint_js_only', 'PoseC3D joint, JS alone', 'configs/demo/joint_js_only.py', default=False),
     Method('stgcn_joint', 'ST-GCN joint', 'configs/demo/stgcn_joint.py'),
     Method('stgcn_bone', 'ST-GCN bone', 'configs/demo/stgcn_bone.py'),
 )}
@@ -89,7 +91,7 @@ def make_folds(subjects: Sequence, num_folds: int) -> list[Fold]:
 
 def parse_methods(names: Sequence[str] | None) -> list[Method]:
     if not names:
-        return list(METHODS.values())
+        return [m for m in METHODS.values() if m.default]
     unknown = [n for n in names if n not in METHODS]
     if unknown:
         raise CompareError(f'unknown method(s) {unknown}; choose from {sorted(METHODS)}')
