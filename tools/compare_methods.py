@@ -24,7 +24,8 @@ def parse_args(argv=None):
                    '(default: the bundled reach-to-grasp sample)')
     p.add_argument('--folds', type=int, default=4, help='number of subject groups, each tested once (default 4)')
     p.add_argument('--max-folds', type=int, help='run only the first K folds (a quick look)')
-    p.add_argument('--methods', nargs='+', metavar='NAME', help=f'methods to run, in this order: {", ".join(C.METHODS)} (default: all but '
+    p.add_argument('--methods', nargs='+', metavar='NAME',
+                   help=f'methods to run, in this order: {", ".join(C.METHODS)} (default: all but '
                    'posec3d_joint_js_only)')
     p.add_argument('--epochs', type=int, help='training epochs of every method (default: each demo config\'s)')
     p.add_argument('--jobs', type=int, default=1,
