@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-$(TORCH)
 PIP := $(BIN)/python -m pip -q --disable-pip-version-check
 SETUP := requirements/venv_setup.py
 
-.PHONY: install demo test lint clean
+.PHONY: install demo test lint compare clean
 
 ifeq ($(filter $(TORCH),pinned system),)
 $(error TORCH=$(TORCH): use TORCH=pinned (default) or TORCH=system)
@@ -43,6 +43,10 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest -q tests
+
+# cross-subject comparison of the skeleton methods on the bundled sample (not part of `make test`; ~1 h on 2 cores)
+compare: install
+	$(BIN)/python tools/analysis/compare_methods.py --epochs 6 --jobs 2 --out work_dirs/compare/report --overwrite
 
 lint: install
 	$(BIN)/ruff check mg_posec3d tools demo tests configs requirements setup.py

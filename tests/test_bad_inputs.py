@@ -896,6 +896,60 @@ def _(tmp, capsys):
     return err, (r"^error: .*ann\.pkl: video\(s\) \['0003'\] not in split 'train'; it has 2, e\.g\. "
                  r"\['0001', '0002'\]\n$")
 
+
+# ---- baselines branch: image folders, ST-GCN / JS options, the comparison tool ----
+@case('image folder without class folders')
+def _(tmp, capsys):
+    os.makedirs(os.path.join(tmp, 'frames'))
+    err = _cli('train', [os.path.join(REPO, 'configs', 'demo', 'image_alexnet.py'), '--work-dir',
+                         os.path.join(tmp, 'w'), '--cfg-options', f'train_dataloader.dataset.data_root={tmp}/frames',
+                         'train_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False'], capsys)
+    return err, r'^error: .*image folder .*frames: no class sub-folders \(expected .*frames/<class>/<image>\)'
+
+
+@case('unreadable image in an image folder')
+def _(tmp, capsys):
+    from mg_posec3d.datasets.transforms import LoadImageFile
+    from mg_posec3d.fileio.video import VideoReadError
+
+    path = os.path.join(tmp, 'broken.jpg')
+    open(path, 'w').write('not an image')
+    with pytest.raises(VideoReadError) as e:
+        LoadImageFile()(dict(img_path=path, frame_dir='3/broken.jpg'))
+    return str(e.value), r"sample '3/broken.jpg': image .*broken\.jpg is missing or not a readable image"
+
+
+@case('JS class texts for another class count')
+def _(tmp, capsys):
+    from mg_posec3d.models.losses import JSContrastiveLoss
+
+    with pytest.raises(ValueError) as e:
+        JSContrastiveLoss(in_channels=8, class_embeddings=SAMPLE_EMB, num_classes=32)
+    return str(e.value), r'rtg_glove50\.npy: has 3 rows but the model has 32 classes'
+
+
+@case('unknown comparison method')
+def _(tmp, capsys):
+    err = _cli('compare_methods', ['--methods', 'stgcn_jont', '--out', os.path.join(tmp, 'r')], capsys)
+    return err, r"^error: unknown method\(s\) \['stgcn_jont'\]; choose from \['posec3d_joint_ce'"
+
+
+@case('clips without a subject for cross-subject folds')
+def _(tmp, capsys):
+    path = _ann_file(tmp, [_clip('a', subject=1), _clip('b')])
+    err = _cli('compare_methods', ['--ann-file', path, '--out', os.path.join(tmp, 'r')], capsys)
+    return err, r"^error: .*ann\.pkl: sample 'b': field subject missing"
+
+
+@case('existing comparison report')
+def _(tmp, capsys):
+    os.makedirs(os.path.join(tmp, 'r'))
+    open(os.path.join(tmp, 'r', 'comparison.md'), 'w').write('mine')
+    err = _cli('compare_methods', ['--out', os.path.join(tmp, 'r')], capsys)
+    assert open(os.path.join(tmp, 'r', 'comparison.md')).read() == 'mine'
+    return err, r'^error: refusing to overwrite .*comparison\.md \(pass --overwrite\)'
+
+
 def _load_tool(name):
     import importlib.util
     spec = importlib.util.spec_from_file_location(name, tool_path(name))

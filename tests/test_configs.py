@@ -10,9 +10,12 @@ from mmengine.config import Config
 from mg_posec3d.layouts import get_layout
 from tests.conftest import REPO
 
-# pose-heatmap configs (the RGB configs have their own tests in tests/models/test_rgbpose_head.py)
+# pose-heatmap configs (the RGB configs have their own tests in tests/models/test_rgbpose_head.py, the
+# ST-GCN, image-level and TSN baselines and the JS-loss variants of configs/js/ in tests/test_baseline_configs.py)
+BASELINES = ('stgcn', 'image', 'tsn')
 CONFIGS = sorted(p for p in glob.glob(os.path.join(REPO, 'configs', '**', '*.py'), recursive=True)
-                 if '_base_' not in p and not os.path.basename(p).startswith('rgb'))
+                 if '_base_' not in p and not os.path.basename(p).startswith(('rgb',) + BASELINES)
+                 and os.path.basename(os.path.dirname(p)) not in BASELINES + ('js',))
 
 
 def _pose_targets(cfg):

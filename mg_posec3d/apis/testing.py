@@ -139,7 +139,8 @@ def test_checkpoint(config: str | Config, checkpoint: str, work_dir: str | None 
     cfg.launcher = launcher
     ds = cfg.test_dataloader.dataset
     evaluators = _dump_evaluators(cfg, dump)
-    if osp.isfile(ds.ann_file) and not annotations_have_labels(ds.ann_file, ds.get('split')):
+    ann_file = ds.get('ann_file')  # image-folder datasets have none
+    if ann_file and osp.isfile(ann_file) and not annotations_have_labels(ann_file, ds.get('split')):
         evaluators = [e for e in evaluators if e.get('type') != 'AccMetric']
     cfg.test_evaluator = evaluators
     with trusted_checkpoint(checkpoint) if trust_checkpoint else contextlib.nullcontext():  # this file only
