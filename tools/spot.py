@@ -26,7 +26,7 @@ from mg_posec3d.spotting.sequences import CSV_FORMATS
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('input', help='sequence file (.pkl / .pkl.gz, docs/spotting.md), video file or frame folder')
-    p.add_argument('models', nargs='+', metavar='CONFIG CKPT', help='pairs of config and checkpoint')
+    p.add_argument('models', nargs='*', metavar='CONFIG CKPT', help='pairs of config and checkpoint')
     p.add_argument('--out', required=True, help='output folder')
     g = p.add_argument_group('sequences')
     g.add_argument('--split', help='only the sequences of this split of the sequence file')
@@ -52,6 +52,10 @@ def parse_args(argv=None):
                    help='3D CNN precision; auto = bf16 on CPUs with native bf16 (docs/speed.md)')
     g.add_argument('--device', default='cpu')
     g.add_argument('--threads', type=int, help='torch CPU threads')
+    g.add_argument('--save-scores', action='store_true', help='also write DIR/<sequence>_scores.npz (window and '
+                   'per-frame probabilities), to decode again with --scores-from')
+    g.add_argument('--scores-from', metavar='DIR', help='read the probabilities saved by --save-scores in DIR '
+                   'instead of running models (to try decoding parameters; no CONFIG CKPT needed)')
     g.add_argument('--label-names', help='class names file (default: from the checkpoint)')
     g.add_argument('--background-class', type=int, help='index of the background class (default: the class '
                    'named "background")')
@@ -88,9 +92,32 @@ def _decode_params(args) -> DecodeParams:
     return params.check()
 
 
+def _load_models(args, pairs):
+    """(precision, window scorers, window length, class names); nothing with --scores-from."""
+    if args.scores_from:
+        return 'saved', [], args.window, None
+    from mg_posec3d.models.precision import bf16_supported, set_precision
+    from mg_posec3d.pose.recognize import load_model
+    from mg_posec3d.spotting.inference import WindowScorer
+
+    precision = args.precision
+    if precision == 'auto':
+        precision = 'bf16' if bf16_supported(args.device.split(':')[0]) else 'fp32'
+    scorers = []
+    for cfg, ckpt in pairs:
+        loaded = load_model(cfg, ckpt, args.device)
+        set_precision(loaded.model, precision)
+        scorers.append(WindowScorer(loaded, args.batch_size))
+    windows = {s.window for s in scorers} if args.window is None else {args.window}
+    if None in windows or len(windows) != 1:
+        raise ValueError(f'the configs give window lengths {sorted(map(str, windows))}; pass --window N')
+    class_names = next((s.loaded.class_names for s in scorers if s.loaded.class_names), None)
+    return precision, scorers, windows.pop(), class_names
+
+
 def _spot(args) -> int:
     t_start = time.perf_counter()
-    if len(args.models) % 2:
+    if len(args.models) % 2 or not (args.models or args.scores_from):
         raise ValueError('give CONFIG CHECKPOINT pairs')
     pairs = list(zip(args.models[::2], args.models[1::2]))
     params = _decode_params(args)
@@ -103,6 +130,8 @@ def _spot(args) -> int:
         raise FileNotFoundError(f'{args.input}: no such file or folder')
     if seq_input and args.gt:
         raise ValueError('--gt is for videos; a sequence file carries its segments')
+    if args.scores_from and not seq_input:
+        raise ValueError('--scores-from reads the scores of a sequence file, not of a video')
     extra = [p for p in (args.tune, ) if p]
     eval_json = os.path.join(args.out, 'eval.json')
     refuse_existing(extra + ([eval_json] if args.eval else []), args.overwrite)
@@ -117,34 +146,23 @@ def _spot(args) -> int:
         names = [os.path.splitext(os.path.basename(os.path.normpath(args.input)))[0]]
     overlay = not seq_input and not args.no_overlay
     for name in names:
-        refuse_existing(runner.outputs_of(args.out, name, not args.no_plot, overlay).values(), args.overwrite)
+        refuse_existing(list(runner.outputs_of(args.out, name, not args.no_plot, overlay).values())
+                        + ([os.path.join(args.out, f'{name}_scores.npz')] if args.save_scores else []), args.overwrite)
     needs_gt = args.eval or args.tune
 
     # models first: a wrong checkpoint fails before minutes of pose extraction
     import torch
 
     import mg_posec3d  # noqa: F401  (upstream fixes, registration)
-    from mg_posec3d.models.precision import bf16_supported, set_precision
-    from mg_posec3d.pose.recognize import load_label_names, load_model
-    from mg_posec3d.spotting.inference import WindowScorer, background_index
+    from mg_posec3d.pose.recognize import load_label_names
+    from mg_posec3d.spotting.inference import background_index
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    precision = args.precision
-    if precision == 'auto':
-        precision = 'bf16' if bf16_supported(args.device.split(':')[0]) else 'fp32'
-    scorers = []
-    for cfg, ckpt in pairs:
-        loaded = load_model(cfg, ckpt, args.device)
-        set_precision(loaded.model, precision)
-        scorers.append(WindowScorer(loaded, args.batch_size))
-    windows = {s.window for s in scorers} if args.window is None else {args.window}
-    if None in windows or len(windows) != 1:
-        raise ValueError(f'the configs give window lengths {sorted(map(str, windows))}; pass --window N')
-    window = windows.pop()
-    class_names = load_label_names(args.label_names) if args.label_names else \
-        next((s.loaded.class_names for s in scorers if s.loaded.class_names), None)
-    background = background_index(class_names, args.background_class)
+    precision, scorers, window, class_names = _load_models(args, pairs)
+    if args.label_names:
+        class_names = load_label_names(args.label_names)
+    background = None if args.scores_from else background_index(class_names, args.background_class)
     t_models = time.perf_counter()
 
     item = record = None
@@ -158,15 +176,28 @@ def _spot(args) -> int:
         raise ValueError(f'--eval/--tune need ground truth: {args.input} has sequences without segments'
                          + ('' if seq_input else ' (pass --gt CSV)'))
     os.makedirs(args.out, exist_ok=True)
-    scored = runner.spot_all(seqset, scorers, window, args.stride, args.weights, background,
-                             log=lambda s: print(s, file=sys.stderr))
+    if args.scores_from:
+        scored = []
+        for seq in seqset.sequences:
+            scores, saved_names, saved_bg = runner.load_frame_scores(
+                os.path.join(args.scores_from, f"{seq['frame_dir']}_scores.npz"))
+            scored.append((seq, scores))
+            class_names = class_names or saved_names
+            background = saved_bg if args.background_class is None else args.background_class
+    else:
+        scored = runner.spot_all(seqset, scorers, window, args.stride, args.weights, background,
+                                 log=lambda s: print(s, file=sys.stderr))
+    if args.save_scores:
+        for seq, scores in scored:
+            runner.save_frame_scores(os.path.join(args.out, f"{seq['frame_dir']}_scores.npz"), scores, class_names,
+                                     background)
     if args.tune:
         params = runner.tune(scored, background, args.tune)
         print(f'tuned decoding parameters (best F1 at overlap > 0.3 on this input): {params.as_dict()} -> '
               f'{args.tune}')
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     predictions = runner.decode_all(scored, background, params)
-    decode_s = time.perf_counter() - t0
+    decode_s, decode_cpu = time.perf_counter() - t0, time.process_time() - c0
     written = runner.write_outputs(scored, predictions, args.out, class_names, background, not args.no_plot,
                                    args.fps)
     if overlay:
@@ -186,14 +217,15 @@ def _spot(args) -> int:
         print(f'{name}: {len(segs)} segment(s) -> ' + ', '.join(paths.values()))
     speed = runner.speed_report(scored, args.fps)
     speed['processing_s'] += decode_s
-    if speed['duration_s']:
-        speed['rtf'] = speed['duration_s'] / speed['processing_s']
+    speed['cpu_s'] += decode_cpu
+    runner.real_time_factors(speed)
     speed.update(models_s=t_models - t_start, total_s=time.perf_counter() - t_start, window=window,
                  stride=args.stride, precision=precision, models=len(pairs), threads=torch.get_num_threads())
-    rtf = f"real-time factor {speed['rtf']:.1f}x ({speed['duration_s']:.1f} s of sequence)" \
-        if speed['rtf'] else 'real-time factor unknown (no fps: pass --fps)'
-    print(f"speed: {speed['frames']} frames in {speed['processing_s']:.1f} s (windows, pipelines, networks, fusion, "
-          f"decoding; {precision}, {speed['threads']} thread(s), load {speed['load']:.1f}): {rtf}")
+    rtf = f"real-time factor {speed['rtf']:.2f}x by wall clock, {speed['rtf_cpu']:.2f}x by CPU time " \
+        f"({speed['duration_s']:.1f} s of sequence)" if speed['rtf'] else 'real-time factor unknown (pass --fps)'
+    print(f"speed: {speed['frames']} frames in {speed['processing_s']:.1f} s wall, {speed['cpu_s']:.1f} s CPU "
+          f"(windows, pipelines, networks, fusion, decoding; {precision}, {speed['threads']} thread(s), load "
+          f"{speed['load']:.1f}): {rtf}")
     if args.eval:
         from mg_posec3d.evaluation.spotting_metric import evaluate_spotting, format_scores
 

@@ -65,7 +65,7 @@ class WindowScorer:
         self.pipeline = Compose(cfg.test_pipeline)
         self.window = cfg.get('window')
         self.batch_size = batch_size
-        self.seconds = 0.0  # time spent in pipeline + network
+        self.seconds = 0.0  # wall time spent in pipeline + network
 
     def score(self, seq: dict, centres: np.ndarray, window: int) -> np.ndarray:
         """Class probabilities [len(centres), C] of the windows of ``seq`` centred on ``centres``."""
@@ -95,7 +95,8 @@ class SpotScores:
     per_model: list[np.ndarray]  # [N, C] each
     fused: np.ndarray  # [N, C]
     frame_probs: np.ndarray  # [T, C]
-    seconds: float  # windowing + pipelines + networks + fusion
+    seconds: float  # wall time: windowing + pipelines + networks + fusion
+    cpu_seconds: float  # CPU time of this process for the same work (all its threads)
 
 
 def score_sequence(seq: dict, scorers: Sequence[WindowScorer], window: int, stride: int,
@@ -103,7 +104,7 @@ def score_sequence(seq: dict, scorers: Sequence[WindowScorer], window: int, stri
     """Run every model on the sliding windows of ``seq`` and fuse their probabilities."""
     from ..evaluation.ensemble import fuse
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     num_frames = int(seq['keypoint'].shape[1])
     centres = window_centres(num_frames, stride)
     per_model = [s.score(seq, centres, window) for s in scorers]
@@ -112,4 +113,4 @@ def score_sequence(seq: dict, scorers: Sequence[WindowScorer], window: int, stri
         raise ValueError(f'the models have different numbers of classes: {[p.shape[1] for p in per_model]}')
     fused = fuse(per_model, weights)
     frame_probs = interpolate_frames(centres, fused, num_frames)
-    return SpotScores(centres, per_model, fused, frame_probs, time.perf_counter() - t0)
+    return SpotScores(centres, per_model, fused, frame_probs, time.perf_counter() - t0, time.process_time() - c0)

@@ -83,8 +83,32 @@ def spot_all(seqset: SequenceSet, scorers, window: int, stride: int, weights, ba
         scores = score_sequence(seq, scorers, window, stride, weights)
         out.append((seq, scores))
         log(f"{seq['frame_dir']}: {seq['keypoint'].shape[1]} frames, {len(scores.centres)} windows x "
-            f'{len(scorers)} model(s), {scores.seconds:.1f} s')
+            f'{len(scorers)} model(s), {scores.seconds:.1f} s ({scores.cpu_seconds:.1f} s CPU)')
     return out
+
+
+def save_frame_scores(path: str, scores, class_names, background: int) -> None:
+    """The scores of one sequence (``--save-scores``): window centres, per-model and fused window probabilities,
+    per-frame probabilities; loaded with ``allow_pickle=False``."""
+    np.savez_compressed(path, centres=scores.centres, fused=scores.fused, frame_probs=scores.frame_probs,
+                        per_model=np.stack(scores.per_model), background=np.int64(background),
+                        class_names=np.array([str(n) for n in class_names or []]),
+                        seconds=np.float64(scores.seconds), cpu_seconds=np.float64(scores.cpu_seconds))
+
+
+def load_frame_scores(path: str):
+    """What :func:`save_frame_scores` wrote: (SpotScores, class names, background)."""
+    from .inference import SpotScores
+
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f'{path}: no saved scores (run tools/spot.py with --save-scores first)')
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            scores = SpotScores(z['centres'], list(z['per_model']), z['fused'], z['frame_probs'],
+                                float(z['seconds']), float(z['cpu_seconds']))
+            return scores, [str(n) for n in z['class_names']] or None, int(z['background'])
+    except (KeyError, ValueError, OSError) as e:
+        raise ValueError(f'{path}: not a scores file of tools/spot.py --save-scores ({e})') from None
 
 
 def decode_all(scored, background: int, params: DecodeParams) -> dict[str, list]:
@@ -138,13 +162,21 @@ def write_outputs(scored, predictions: dict[str, list], out_dir: str, class_name
 def speed_report(scored, fps_default: float | None) -> dict:
     frames = sum(int(seq['keypoint'].shape[1]) for seq, _ in scored)
     seconds = sum(sc.seconds for _, sc in scored)
+    cpu = sum(sc.cpu_seconds for _, sc in scored)
     durations = [int(seq['keypoint'].shape[1]) / f for seq, _ in scored
                  if (f := sequence_fps(seq, fps_default))]
     duration = sum(durations) if len(durations) == len(scored) else None
-    out = dict(frames=frames, processing_s=seconds, duration_s=duration,
-               rtf=(duration / seconds) if duration and seconds > 0 else None,
-               load=os.getloadavg()[0] if hasattr(os, 'getloadavg') else None)
-    return out
+    return dict(frames=frames, processing_s=seconds, cpu_s=cpu, duration_s=duration,
+                load=os.getloadavg()[0] if hasattr(os, 'getloadavg') else None)
+
+
+def real_time_factors(speed: dict) -> dict:
+    """Sequence duration / processing time: by wall clock (a lower bound on a shared machine) and by the
+    process's CPU time (what the work costs with the CPU to itself; with N threads, N cores' time)."""
+    d = speed.get('duration_s')
+    speed['rtf'] = d / speed['processing_s'] if d and speed['processing_s'] > 0 else None
+    speed['rtf_cpu'] = d / speed['cpu_s'] if d and speed['cpu_s'] > 0 else None
+    return speed
 
 
 def print_skipped(seqset: SequenceSet) -> None:
