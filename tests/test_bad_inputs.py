@@ -949,6 +949,64 @@ def _(tmp, capsys):
     assert open(os.path.join(tmp, 'r', 'comparison.md')).read() == 'mine'
     return err, r'^error: refusing to overwrite .*comparison\.md \(pass --overwrite\)'
 
+# ---- spotting (branch spotting): tools/analysis/spot.py, make_windows.py, convert_sequences.py ----
+def _sequences(tmp, segments):
+    from mg_posec3d.spotting.sequences import save_sequences
+    annos = [_clip(name, label=-1, segments=segs) for name, segs in segments.items()]
+    path = os.path.join(tmp, 'seqs.pkl')
+    save_sequences(dict(split={'train': list(segments)}, annotations=annos), path)
+    return path
+
+
+@case('segment outside its sequence')
+def _(tmp, capsys):
+    path = _sequences(tmp, {'a': [(0, 2, 6)], 'b': [(1, 5, 500)]})
+    code = _load_tool('make_windows').main([path, '--split', 'train', '--window', '4', '--out',
+                                            os.path.join(tmp, 'w.pkl')])
+    out = capsys.readouterr()
+    assert code == 0 and os.path.exists(os.path.join(tmp, 'w.pkl'))  # sequence a still cut
+    return out.err, (r"skipped b: .*seqs\.pkl: sequence 'b': field 'segments\[0\]': frames 5\.\.500 are not "
+                     r"within the sequence \(0\.\.9, start <= end\)")
+
+
+@case('label csv with a short row')
+def _(tmp, capsys):
+    from mg_posec3d.spotting.sequences import save_sequences
+    save_sequences(dict(annotations=[_clip('a', label=-1), _clip('b', label=-1)]), os.path.join(tmp, 'pose.pkl'))
+    os.makedirs(os.path.join(tmp, 'labels'))
+    open(os.path.join(tmp, 'labels', 'a_label.csv'), 'w').write('1,0,3\n')
+    open(os.path.join(tmp, 'labels', 'b_label.csv'), 'w').write('1,0,3\n2,5\n')
+    code = _load_tool('convert_sequences').main([os.path.join(tmp, 'pose.pkl'), '--labels',
+                                                 os.path.join(tmp, 'labels'), '--out', os.path.join(tmp, 's.pkl')])
+    out = capsys.readouterr().out
+    assert code == 0
+    return out, (r'wrote 1 sequences, 10 frames; skipped 1 x unreadable label csv \(.*b_label\.csv: line 2: '
+                 r'expected "label,start,end" integers, got \[\'2\', \'5\'\]\)')
+
+
+@case('spotting outputs exist')
+def _(tmp, capsys):
+    path = _sequences(tmp, {'a': [(0, 2, 6)]})
+    os.makedirs(os.path.join(tmp, 'out'))
+    open(os.path.join(tmp, 'out', 'a_prediction.csv'), 'w').write('mine')
+    err = _cli('spot', [path, 'joint.py', 'joint.pth', '--out', os.path.join(tmp, 'out')], capsys)
+    assert open(os.path.join(tmp, 'out', 'a_prediction.csv')).read() == 'mine'
+    return err, r'^error: .*out/a_prediction\.csv exists; pass --overwrite to replace it\n$'
+
+
+@case('spot.py with an odd number of model files')
+def _(tmp, capsys):
+    err = _cli('spot', [_sequences(tmp, {'a': []}), 'joint.py', '--out', os.path.join(tmp, 'out')], capsys)
+    return err, r'^error: give CONFIG CHECKPOINT pairs\n$'
+
+
+@case('decoding parameters that are not JSON')
+def _(tmp, capsys):
+    bad = os.path.join(tmp, 'decode.json')
+    open(bad, 'w').write('threshold: 0.5')
+    err = _cli('spot', [_sequences(tmp, {'a': []}), 'j.py', 'j.pth', '--decode-params', bad, '--out', tmp], capsys)
+    return err, r'^error: .*decode\.json: not a JSON file: Expecting value: line 1 column 1'
+
 
 def _load_tool(name):
     import importlib.util

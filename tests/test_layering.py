@@ -14,7 +14,7 @@ FLOORS = {'compat': 0, 'cli_utils': 0, 'resources': 0, 'fileio': 0, 'layouts': 0
           'annotations': 0, 'skeleton_graph': 0,
           'datasets': 1, 'converters': 1,
           'pose': 2, 'models': 2,
-          'apis': 3, 'evaluation': 3, 'baselines': 4}
+          'apis': 3, 'evaluation': 3, 'baselines': 4, 'spotting': 4}
 
 
 def _modules() -> dict[str, tuple[str, bool]]:

@@ -1,0 +1,21 @@
+# Spotting (MiGA track 2) on the reach-to-grasp whole trials (mg_posec3d/data/rtg_trials, 30 fps): the demo joint
+# model (configs/demo/joint.py: 16 frames at 32x32, quarter-width backbone) trained on 32-frame windows cut by
+#   python tools/make_windows.py mg_posec3d/data/rtg_trials/rtg_trials_miga22_30fps.pkl.gz \
+#       --out work_dirs/spotting/rtg_windows.pkl --split train --split val --window 32
+# Classes: small, medium, large + background (a window's class is its centre frame's). Train P1-P6, val P7;
+# tools/analysis/spot.py runs it on whole sequences (test P8). See docs/spotting.md.
+_base_ = ['../demo/joint.py']
+window = 32  # frames per window at 30 fps (~1.07 s); tools/analysis/spot.py reads it from here
+data_root = 'mg_posec3d/data/rtg_trials/'
+dataset = dict(ann_file='work_dirs/spotting/rtg_windows.pkl', label_embeddings=data_root + 'rtg_spotting_glove50.npy',
+               num_classes=4)
+model = dict(cls_head=dict(num_classes=4))
+
+test_pipeline = _base_.val_pipeline  # one clip per window, no flip: what tools/analysis/spot.py runs on every window
+train_dataloader = dict(dataset=dict(**dataset))
+val_dataloader = dict(dataset=dict(**dataset))
+test_dataloader = dict(batch_size=16, dataset=dict(split='val', pipeline=test_pipeline, **dataset))  # window accuracy
+
+train_cfg = dict(max_epochs=2)
+param_scheduler = [dict(type='CosineAnnealingLR', eta_min=0, T_max=2, by_epoch=True, convert_to_iter_based=True)]
+work_dir = 'work_dirs/spotting/rtg_demo_joint'

@@ -1,0 +1,116 @@
+"""Sliding-window inference on a long sequence: windows -> each model's test pipeline -> batched recognizer ->
+class probabilities per window -> fused across models -> per-frame probabilities.
+
+A window centred on every ``stride``-th frame (and on the last frame) goes through each config's own
+``test_pipeline`` (the heatmaps the model was trained on), in batches, through mmaction2's ``test_step``. The
+models' probabilities are fused with ``mg_posec3d.evaluation.ensemble.fuse`` (the project's one fusion rule;
+default weights 2:3 for joint + limb), then interpolated linearly between window centres to every frame.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .windows import BACKGROUND_NAME, window_rows
+
+
+def window_centres(num_frames: int, stride: int) -> np.ndarray:
+    """Every ``stride``-th frame from 0, plus the last frame."""
+    if stride < 1:
+        raise ValueError(f'stride must be >= 1, got {stride}')
+    centres = np.arange(0, num_frames, stride)
+    if centres[-1] != num_frames - 1:
+        centres = np.append(centres, num_frames - 1)
+    return centres
+
+
+def window_input(seq: dict, centre: int, window: int) -> dict:
+    """The pipeline input of the window centred on ``centre`` (no label: test mode)."""
+    rows = window_rows(centre, window, seq['keypoint'].shape[1])
+    shape = tuple(seq.get('img_shape', (0, 0)))
+    return dict(frame_dir=f"{seq['frame_dir']}@{int(centre):06d}", total_frames=window, start_index=0,
+                modality='Pose', img_shape=shape, original_shape=tuple(seq.get('original_shape', shape)),
+                keypoint=np.asarray(seq['keypoint'][:, rows], np.float32),
+                keypoint_score=np.asarray(seq['keypoint_score'][:, rows], np.float32))
+
+
+def background_index(class_names: Sequence[str] | None, given: int | None = None) -> int:
+    """The background class: ``given``, else the class named ``background``."""
+    if given is not None:
+        return given
+    names = [str(n).lower() for n in (class_names or [])]
+    if BACKGROUND_NAME in names:
+        return names.index(BACKGROUND_NAME)
+    raise ValueError('cannot tell which class is the background: the checkpoint has no class named "background" '
+                     '(pass --background-class INDEX)')
+
+
+class WindowScorer:
+    """One recognizer with its test pipeline, scoring windows in batches."""
+
+    def __init__(self, loaded, batch_size: int = 16):
+        from mmaction.registry import TRANSFORMS  # noqa: F401  (registers transforms)
+        from mmengine.dataset import Compose
+        from mmengine.registry import init_default_scope
+
+        self.loaded = loaded
+        self.model = loaded.model
+        cfg = self.model.cfg
+        init_default_scope(cfg.get('default_scope', 'mmaction'))
+        if not cfg.get('test_pipeline'):
+            raise ValueError(f'{loaded.config}: the config has no test_pipeline')
+        self.pipeline = Compose(cfg.test_pipeline)
+        self.window = cfg.get('window')
+        self.batch_size = batch_size
+        self.seconds = 0.0  # wall time spent in pipeline + network
+
+    def score(self, seq: dict, centres: np.ndarray, window: int) -> np.ndarray:
+        """Class probabilities [len(centres), C] of the windows of ``seq`` centred on ``centres``."""
+        import torch
+        from mmengine.dataset import pseudo_collate
+
+        t0 = time.perf_counter()
+        out = []
+        for i in range(0, len(centres), self.batch_size):
+            batch = [self.pipeline(window_input(seq, c, window)) for c in centres[i:i + self.batch_size]]
+            with torch.no_grad():
+                samples = self.model.test_step(pseudo_collate(batch))
+            out.append(torch.stack([s.pred_score.float().cpu() for s in samples]).numpy())
+        self.seconds += time.perf_counter() - t0
+        return np.concatenate(out).astype(np.float64)
+
+
+def interpolate_frames(centres: np.ndarray, scores: np.ndarray, num_frames: int) -> np.ndarray:
+    """Per-frame scores [T, C]: linear between window centres (frame ``centres[i]`` gets ``scores[i]``)."""
+    frames = np.arange(num_frames)
+    return np.stack([np.interp(frames, centres, scores[:, c]) for c in range(scores.shape[1])], axis=1)
+
+
+@dataclass
+class SpotScores:
+    centres: np.ndarray  # [N] window centres
+    per_model: list[np.ndarray]  # [N, C] each
+    fused: np.ndarray  # [N, C]
+    frame_probs: np.ndarray  # [T, C]
+    seconds: float  # wall time: windowing + pipelines + networks + fusion
+    cpu_seconds: float  # CPU time of this process for the same work (all its threads)
+
+
+def score_sequence(seq: dict, scorers: Sequence[WindowScorer], window: int, stride: int,
+                   weights: Sequence[float] | None = None) -> SpotScores:
+    """Run every model on the sliding windows of ``seq`` and fuse their probabilities."""
+    from ..evaluation.fusion import fuse
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    num_frames = int(seq['keypoint'].shape[1])
+    centres = window_centres(num_frames, stride)
+    per_model = [s.score(seq, centres, window) for s in scorers]
+    sizes = {p.shape[1] for p in per_model}
+    if len(sizes) != 1:
+        raise ValueError(f'the models have different numbers of classes: {[p.shape[1] for p in per_model]}')
+    fused = fuse(per_model, weights)
+    frame_probs = interpolate_frames(centres, fused, num_frames)
+    return SpotScores(centres, per_model, fused, frame_probs, time.perf_counter() - t0, time.process_time() - c0)

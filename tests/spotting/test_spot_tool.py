@@ -1,0 +1,202 @@
+"""tools/analysis/spot.py and tools/analysis/spot_baseline.py end to end on real reach-to-grasp trials and a real video.
+
+The recognizers are tiny PoseC3D models built here with **random initial weights** (GENERATED checkpoints): their
+segments are meaningless; the tests check the code path, the window scores against mmaction2's own
+``inference_recognizer``, the 2:3 fusion, the files written and the printed metric against the metric module."""
+import json
+import os
+import re
+
+import numpy as np
+import pytest
+
+from mg_posec3d.evaluation.spotting_metric import evaluate_spotting
+from mg_posec3d.spotting.sequences import load_sequences, read_segment_csv, save_sequences
+from tests.conftest import REPO
+
+TRIALS = os.path.join(REPO, 'mg_posec3d', 'data', 'rtg_trials', 'rtg_trials_miga22_30fps.pkl.gz')
+VIDEO = os.path.join(REPO, 'tests', 'data', 'videos', 'basketball_426x240.mp4')
+CLASSES = ['small', 'medium', 'large', 'background']
+CONFIG = '''
+window = 16
+model = dict(
+    type='Recognizer3D',
+    backbone=dict(type='ResNet3dSlowOnly', depth=50, pretrained=None, in_channels={channels}, base_channels=8,
+                  num_stages=3, out_indices=(2,), stage_blocks=(1, 1, 1), conv1_stride_s=1, pool1_stride_s=1,
+                  inflate=(0, 1, 1), spatial_strides=(2, 2, 2), temporal_strides=(1, 1, 2), dilations=(1, 1, 1)),
+    cls_head=dict(type='I3DHead', in_channels=128, num_classes=4, dropout_ratio=0.5, average_clips='prob'),
+    data_preprocessor=dict(type='ActionDataPreprocessor', format_shape='NCTHW'))
+test_pipeline = [
+    dict(type='UniformSampleFrames', clip_len=8, num_clips=1, test_mode=True),
+    dict(type='PoseDecode'),
+    dict(type='PoseCompact', hw_ratio=1., allow_imgpad=True),
+    dict(type='Resize', scale=(24, 24), keep_ratio=False),
+    dict(type='FastGeneratePoseTarget', sigma=0.6, use_score=True, with_kp={kp}, with_limb={limb},
+         skeletons={skeletons}),
+    dict(type='FormatShape', input_format='NCTHW_Heatmap'),
+    dict(type='PackActionInputs')]
+'''
+
+pytestmark = pytest.mark.usefixtures('one_torch_thread')
+
+
+@pytest.fixture(scope='module')
+def models(tmp_path_factory):
+    import torch
+    from mmaction.apis import init_recognizer
+
+    from mg_posec3d.layouts import MIGA22
+
+    root = tmp_path_factory.mktemp('spot_models')
+    out = []
+    for name, kp, limb, ch in (('joint', True, False, 22), ('limb', False, True, 21)):
+        cfg = root / f'{name}.py'
+        cfg.write_text(CONFIG.format(channels=ch, kp=kp, limb=limb, skeletons=[list(x) for x in MIGA22.limbs]))
+        torch.manual_seed(len(out))
+        model = init_recognizer(str(cfg), None, device='cpu')  # random initial weights
+        ckpt = root / f'{name}.pth'
+        torch.save({'state_dict': model.state_dict(), 'meta': {'dataset_meta': {'classes': CLASSES}}}, ckpt)
+        out += [str(cfg), str(ckpt)]
+    return out
+
+
+@pytest.fixture(scope='module')
+def two_trials(tmp_path_factory):
+    """The first two real P8 trials as a sequence file."""
+    seqs = load_sequences(TRIALS, split='test')
+    path = str(tmp_path_factory.mktemp('seqs') / 'p8_two.pkl')
+    save_sequences(dict(annotations=seqs.sequences[:2], label_names=seqs.label_names), path)
+    return path
+
+
+def test_window_scores_match_mmaction_inference_and_fuse_2_to_3(models, two_trials):
+    from mmaction.apis import inference_recognizer
+
+    from mg_posec3d.apis.inference import load_model
+    from mg_posec3d.evaluation.fusion import fuse
+    from mg_posec3d.spotting.inference import WindowScorer, score_sequence, window_input
+
+    seq = load_sequences(two_trials).sequences[0]
+    loaded = [load_model(models[0], models[1]), load_model(models[2], models[3])]
+    assert loaded[0].class_names == CLASSES
+    centres = np.array([0, 5, 40, 77, seq['keypoint'].shape[1] - 1])
+    batched = WindowScorer(loaded[0], batch_size=16).score(seq, centres, 16)
+    single = WindowScorer(loaded[0], batch_size=2).score(seq, centres, 16)
+    ref = np.stack([inference_recognizer(loaded[0].model, window_input(seq, c, 16)).pred_score.numpy()
+                    for c in centres])
+    np.testing.assert_allclose(batched, ref, atol=1e-6)
+    np.testing.assert_allclose(single, ref, atol=1e-6)
+    scores = score_sequence(seq, [WindowScorer(m) for m in loaded], 16, stride=10)
+    T = seq['keypoint'].shape[1]
+    assert scores.centres.tolist() == sorted(set(range(0, T, 10)) | {T - 1})
+    p_joint, p_limb = scores.per_model
+    np.testing.assert_allclose(scores.fused, (2 * p_joint + 3 * p_limb) / 5)  # the MiGA 2023 weights
+    np.testing.assert_allclose(scores.fused, fuse(scores.per_model))
+    np.testing.assert_allclose(scores.frame_probs[scores.centres], scores.fused)
+
+
+def test_spot_cli_on_real_trials(models, two_trials, tmp_path, capsys):
+    from tools.analysis.spot import main
+
+    out = str(tmp_path / 'out')
+    argv = [two_trials, *models, '--out', out, '--stride', '4', '--eval', '--tune', str(tmp_path / 'decode.json'),
+            '--fps', '30', '--save-scores']
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    seqs = load_sequences(two_trials).sequences
+    names = [s['frame_dir'] for s in seqs]
+    preds = {n: read_segment_csv(os.path.join(out, f'{n}_prediction.csv')) for n in names}
+    for n in names:
+        with open(os.path.join(out, f'{n}_timeline.png'), 'rb') as f:
+            assert f.read(8) == b'\x89PNG\r\n\x1a\n'
+    # the printed and saved scores are the metric module's on the written csv files
+    expected = evaluate_spotting(preds, {s['frame_dir']: s['segments'] for s in seqs})
+    for thr in (0.3, 0.5):
+        s = expected[thr]
+        assert f'overlap > {thr:g}: precision {s.precision:.4f} recall {s.recall:.4f} F1 {s.f1:.4f}' in text
+    saved = json.load(open(os.path.join(out, 'eval.json')))
+    assert saved['scores']['0.3']['tp'] == expected[0.3].tp and saved['decode'] == json.load(
+        open(tmp_path / 'decode.json'))['params']
+    assert re.search(r'real-time factor [0-9.]+x by wall clock, [0-9.]+x by CPU time', text)
+    # decoding the saved probabilities again with the tuned parameters gives the same segments, without models
+    again = str(tmp_path / 'again')
+    assert main([two_trials, '--scores-from', out, '--decode-params', str(tmp_path / 'decode.json'), '--out', again,
+                 '--no-plot']) == 0
+    for n in names:
+        assert read_segment_csv(os.path.join(again, f'{n}_prediction.csv')) == preds[n]
+    capsys.readouterr()
+    # outputs are never replaced silently
+    assert main(argv) == 2
+    assert re.search(r'^error: .*(decode\.json|eval\.json|_prediction\.csv) exists; pass --overwrite',
+                     capsys.readouterr().err, re.M)
+
+
+def test_spot_cli_on_a_video(models, tmp_path, capsys):
+    pytest.importorskip('mediapipe')
+    import cv2
+
+    from tools.analysis.spot import main
+
+    gt = tmp_path / 'gt.csv'
+    gt.write_text('1,4,11\n')  # GENERATED ground truth for the code path (video frames 4..11)
+    out = str(tmp_path / 'out')
+    assert main([VIDEO, *models, '--out', out, '--max-frames', '24', '--stride', '4', '--gt', str(gt), '--eval',
+                 '--no-progress']) == 0
+    text = capsys.readouterr().out
+    assert 'wrote ' + os.path.join(out, 'basketball_426x240_overlay.mp4') + ' (24 frames)' in text
+    assert 'overlap > 0.3: precision' in text and 'ground truth 1)' in text
+    cap = cv2.VideoCapture(os.path.join(out, 'basketball_426x240_overlay.mp4'))
+    assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 24
+    ok, frame = cap.read()
+    assert ok and frame.shape == (240, 426, 3)
+    rows = read_segment_csv(os.path.join(out, 'basketball_426x240_prediction.csv'))
+    assert all(0 <= s <= e <= 23 and 0 <= label < 3 for label, s, e in rows)
+    assert os.path.getsize(os.path.join(out, 'basketball_426x240_timeline.png')) > 0
+
+
+def test_baseline_parts_on_hand_made_motion():
+    from mg_posec3d.spotting.baseline import BaselineParams, features, hysteresis_runs, spot_baseline
+
+    x = np.array([0, .05, .2, .3, .15, .08, .02, .0, .25, .05])
+    assert hysteresis_runs(x, 0.2, 0.06) == [(2, 5), (8, 8)]  # starts at >= 0.2, lasts while >= 0.06
+    # GENERATED skeleton: shoulders 100 px apart; the image-left wrist moves 10 px per frame on frames 5..14,
+    # its thumb and index tips 20 px apart (opening 0.2 shoulder widths)
+    T = 30
+    kp = np.zeros((1, T, 22, 2), np.float32)
+    sc = np.zeros((1, T, 22), np.float32)
+    kp[0, :, 2] = (100, 100)
+    kp[0, :, 5] = (200, 100)
+    xs = np.concatenate([np.full(5, 50.), 50 + 10 * np.arange(1, 11), np.full(15, 150.)])
+    kp[0, :, 4, 0], kp[0, :, 4, 1] = xs, 200
+    kp[0, :, 12] = kp[0, :, 4] + (0, 10)
+    kp[0, :, 13] = kp[0, :, 4] + (0, 30)
+    sc[0, :, [2, 5, 4, 12, 13]] = 1
+    speed, opening = features(dict(keypoint=kp, keypoint_score=sc))
+    assert speed[5:15, 0].tolist() == pytest.approx([0.1] * 10) and speed[16:, 0].max() == 0
+    assert np.nanmax(np.abs(opening[:, 0] - 0.2)) < 1e-6 and np.isnan(opening[:, 1]).all()
+    params = BaselineParams(on=0.05, off=0.05, smooth=1, min_len=3, class_order=[2, 0, 1], thresholds=[0.15, 0.3])
+    assert spot_baseline(dict(keypoint=kp, keypoint_score=sc), params) == [(0, 5, 14)]  # 0.15 <= 0.2 < 0.3
+
+
+def test_baseline_cli_on_real_trials(tmp_path, capsys):
+    from tools.analysis.spot_baseline import main
+
+    seqs = load_sequences(TRIALS)
+    p1 = [s for s in seqs.sequences if s['subject'] == 1][::8]  # large, medium and small trials
+    p8 = [s for s in seqs.sequences if s['subject'] == 8][:6]
+    path = str(tmp_path / 'few.pkl')
+    save_sequences(dict(annotations=p1 + p8, label_names=seqs.label_names,
+                        split=dict(train=[s['frame_dir'] for s in p1], test=[s['frame_dir'] for s in p8])), path)
+    out = str(tmp_path / 'base')
+    assert main([path, '--tune-split', 'train', '--split', 'test', '--out', out, '--join-by', 'subject',
+                 '--eval']) == 0
+    text = capsys.readouterr().out
+    preds = {'subject8_joined': read_segment_csv(os.path.join(out, 'subject8_joined_prediction.csv'))}
+    from mg_posec3d.spotting.sequences import join_by
+    gts = {'subject8_joined': join_by(p8, 'subject')[0]['segments']}
+    s = evaluate_spotting(preds, gts)[0.3]
+    assert f'overlap > 0.3: precision {s.precision:.4f} recall {s.recall:.4f} F1 {s.f1:.4f}' in text
+    params = json.load(open(os.path.join(out, 'params.json')))['params']
+    assert sorted(params['class_order']) == [0, 1, 2] and len(params['thresholds']) == 2
+    assert main([path, '--tune-split', 'test', '--split', 'test', '--out', out]) == 2
+    assert 'is also a --tune-split' in capsys.readouterr().err

@@ -1,0 +1,251 @@
+"""Spot micro-gestures in long sequences or videos (MiGA track 2): a timeline of which gesture happens when.
+
+  python tools/analysis/spot.py SEQUENCES.pkl[.gz] CONFIG CKPT [CONFIG CKPT ...] --out DIR [--split test] [--eval]
+  python tools/analysis/spot.py VIDEO CONFIG CKPT [CONFIG CKPT ...] --out DIR [--gt labels.csv]
+
+For every sequence (or the video's pose, extracted with MediaPipe) windows centred on every --stride-th frame go
+through each model's test pipeline in batches; the models' probabilities are fused (default 2:3 for two models:
+joint, limb), smoothed per class, thresholded, cut into segments and cleaned by temporal NMS. Writes
+DIR/<sequence>_prediction.csv (rows label,start,end: 0-based class, first and last frame, both included),
+DIR/<sequence>_timeline.png and, for a video, DIR/<sequence>_overlay.mp4. --eval prints precision, recall and F1
+at overlap > 0.3 (MiGA) and > 0.5 and the class accuracy of matched segments. --tune FILE picks the decoding
+parameters with the best F1 on this (labelled, validation) input and writes them; --decode-params FILE uses them.
+See docs/spotting.md.
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+from mg_posec3d.spotting.cli import refuse_existing, run_tool
+from mg_posec3d.spotting.decode import MODES, DecodeParams
+from mg_posec3d.spotting.sequences import CSV_FORMATS
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('input', help='sequence file (.pkl / .pkl.gz, docs/spotting.md), video file or frame folder')
+    p.add_argument('models', nargs='*', metavar='CONFIG CKPT', help='pairs of config and checkpoint')
+    p.add_argument('--out', required=True, help='output folder')
+    g = p.add_argument_group('sequences')
+    g.add_argument('--split', help='only the sequences of this split of the sequence file')
+    g.add_argument('--join-by', metavar='FIELD', help='join the sequences sharing FIELD (e.g. subject) end to end '
+                   'into one long sequence each, named <FIELD><value>_joined')
+    g.add_argument('--fps', type=float, help='frame rate of sequences that do not record one (for the timing)')
+    g.add_argument('--unsafe-pickle', action='store_true', help='load the sequence file with plain pickle '
+                   '(trusted files only)')
+    g = p.add_argument_group('video')
+    g.add_argument('--gt', help='ground-truth segment csv of the video (video frame numbers)')
+    g.add_argument('--gt-format', choices=CSV_FORMATS, default='ours', help='--gt format (default ours: '
+                   'label,start,end 0-based)')
+    g.add_argument('--video-stride', type=int, default=1, help='use every K-th video frame (default 1)')
+    g.add_argument('--max-frames', type=int, help='use at most N sampled video frames')
+    g.add_argument('--no-overlay', action='store_true', help='no overlay video')
+    g = p.add_argument_group('inference')
+    g.add_argument('--stride', type=int, default=2, help='a window centred on every K-th frame (default 2)')
+    g.add_argument('--window', type=int, help="frames per window (default: the config's `window`)")
+    g.add_argument('--weights', type=float, nargs='+', help='fusion weight per model (default 2 3 for two '
+                   'models, else equal)')
+    g.add_argument('--batch-size', type=int, default=16, help='windows per forward pass (default 16)')
+    g.add_argument('--precision', choices=['auto', 'fp32', 'bf16'], default='auto',
+                   help='3D CNN precision; auto = bf16 on CPUs with native bf16 (docs/speed.md)')
+    g.add_argument('--device', default='cpu')
+    g.add_argument('--threads', type=int, help='torch CPU threads')
+    g.add_argument('--save-scores', action='store_true', help='also write DIR/<sequence>_scores.npz (window and '
+                   'per-frame probabilities), to decode again with --scores-from')
+    g.add_argument('--scores-from', metavar='DIR', help='read the probabilities saved by --save-scores in DIR '
+                   'instead of running models (to try decoding parameters; no CONFIG CKPT needed)')
+    g.add_argument('--label-names', help='class names file (default: from the checkpoint)')
+    g.add_argument('--background-class', type=int, help='index of the background class (default: the class '
+                   'named "background")')
+    g = p.add_argument_group('decoding')
+    g.add_argument('--threshold', type=float, nargs='+', help='probability threshold, one or one per gesture '
+                   f'class (default {DecodeParams.threshold})')
+    g.add_argument('--smooth', type=int, help=f'moving average, frames (default {DecodeParams.smooth})')
+    g.add_argument('--min-len', type=int, help=f'shortest segment, frames (default {DecodeParams.min_len})')
+    g.add_argument('--nms', type=float, help=f'temporal NMS frame IoU (default {DecodeParams.nms})')
+    g.add_argument('--mode', choices=MODES, help=f'decoding rule (default {DecodeParams.mode})')
+    g.add_argument('--decode-params', help='JSON written by --tune (flags given here override it)')
+    g.add_argument('--tune', metavar='JSON', help='search the decoding parameters with the best F1 on this input '
+                   '(needs ground truth: use a validation split) and write them to JSON')
+    g = p.add_argument_group('evaluation and output')
+    g.add_argument('--eval', action='store_true', help='print precision, recall, F1 at overlap > 0.3 and 0.5')
+    g.add_argument('--overlap-inclusive', action='store_true', help='count frames in the overlap ratio (adds 1 '
+                   'to both terms; default: the MiGA formula, see docs/spotting.md)')
+    g.add_argument('--no-plot', action='store_true', help='no timeline PNGs')
+    g.add_argument('--no-progress', action='store_true', help='no progress bar for pose extraction')
+    g.add_argument('--overwrite', action='store_true', help='replace existing outputs')
+    g.add_argument('--debug', action='store_true', help='show the traceback of an error')
+    return p.parse_args(argv)
+
+
+def _decode_params(args) -> DecodeParams:
+    from mg_posec3d.spotting.runner import load_decode_params
+
+    params = load_decode_params(args.decode_params) if args.decode_params else DecodeParams()
+    if args.threshold:
+        params.threshold = args.threshold[0] if len(args.threshold) == 1 else list(args.threshold)
+    for key in ('smooth', 'min_len', 'nms', 'mode'):
+        if getattr(args, key) is not None:
+            setattr(params, key, getattr(args, key))
+    return params.check()
+
+
+def _load_models(args, pairs):
+    """(precision, window scorers, window length, class names); nothing with --scores-from."""
+    if args.scores_from:
+        return 'saved', [], args.window, None
+    from mg_posec3d.apis.inference import load_model
+    from mg_posec3d.models.precision import bf16_supported, set_precision
+    from mg_posec3d.spotting.inference import WindowScorer
+
+    precision = args.precision
+    if precision == 'auto':
+        precision = 'bf16' if bf16_supported(args.device.split(':')[0]) else 'fp32'
+    scorers = []
+    for cfg, ckpt in pairs:
+        loaded = load_model(cfg, ckpt, args.device)
+        set_precision(loaded.model, precision)
+        scorers.append(WindowScorer(loaded, args.batch_size))
+    windows = {s.window for s in scorers} if args.window is None else {args.window}
+    if None in windows or len(windows) != 1:
+        raise ValueError(f'the configs give window lengths {sorted(map(str, windows))}; pass --window N')
+    class_names = next((s.loaded.class_names for s in scorers if s.loaded.class_names), None)
+    return precision, scorers, windows.pop(), class_names
+
+
+def _spot(args) -> int:
+    t_start = time.perf_counter()
+    if len(args.models) % 2 or not (args.models or args.scores_from):
+        raise ValueError('give CONFIG CHECKPOINT pairs')
+    pairs = list(zip(args.models[::2], args.models[1::2]))
+    params = _decode_params(args)
+    if args.weights is not None and len(args.weights) != len(pairs):
+        raise ValueError(f'{len(args.weights)} weights for {len(pairs)} models')
+    from mg_posec3d.spotting import runner
+
+    seq_input = runner.is_sequence_file(args.input)
+    if not os.path.exists(args.input):
+        raise FileNotFoundError(f'{args.input}: no such file or folder')
+    if seq_input and args.gt:
+        raise ValueError('--gt is for videos; a sequence file carries its segments')
+    if args.scores_from and not seq_input:
+        raise ValueError('--scores-from reads the scores of a sequence file, not of a video')
+    extra = [p for p in (args.tune, ) if p]
+    eval_json = os.path.join(args.out, 'eval.json')
+    refuse_existing(extra + ([eval_json] if args.eval else []), args.overwrite)
+    if seq_input:
+        from mg_posec3d.spotting.sequences import join_by, load_sequences
+
+        seqset = load_sequences(args.input, split=args.split, unsafe=args.unsafe_pickle)
+        if args.join_by:
+            seqset.sequences = join_by(seqset.sequences, args.join_by)
+        names = [str(s['frame_dir']) for s in seqset.sequences]
+    else:
+        names = [os.path.splitext(os.path.basename(os.path.normpath(args.input)))[0]]
+    overlay = not seq_input and not args.no_overlay
+    for name in names:
+        refuse_existing(list(runner.outputs_of(args.out, name, not args.no_plot, overlay).values())
+                        + ([os.path.join(args.out, f'{name}_scores.npz')] if args.save_scores else []), args.overwrite)
+    needs_gt = args.eval or args.tune
+
+    # models first: a wrong checkpoint fails before minutes of pose extraction
+    import torch
+
+    import mg_posec3d  # noqa: F401  (upstream fixes, registration)
+    from mg_posec3d.annotations import read_class_names as load_label_names
+    from mg_posec3d.spotting.inference import background_index
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    precision, scorers, window, class_names = _load_models(args, pairs)
+    if args.label_names:
+        class_names = load_label_names(args.label_names)
+    background = None if args.scores_from else background_index(class_names, args.background_class)
+    t_models = time.perf_counter()
+
+    item = record = None
+    if not seq_input:
+        seqset, item, record = runner.video_sequence(args.input, args.video_stride, args.max_frames, args.gt,
+                                                     args.gt_format, not args.no_progress)
+    runner.print_skipped(seqset)
+    if not seqset.sequences:
+        raise ValueError(f'{args.input}: no sequence to spot' + (f' in split {args.split!r}' if args.split else ''))
+    if needs_gt and not seqset.has_ground_truth:
+        raise ValueError(f'--eval/--tune need ground truth: {args.input} has sequences without segments'
+                         + ('' if seq_input else ' (pass --gt CSV)'))
+    os.makedirs(args.out, exist_ok=True)
+    if args.scores_from:
+        scored = []
+        for seq in seqset.sequences:
+            scores, saved_names, saved_bg = runner.load_frame_scores(
+                os.path.join(args.scores_from, f"{seq['frame_dir']}_scores.npz"))
+            scored.append((seq, scores))
+            class_names = class_names or saved_names
+            background = saved_bg if args.background_class is None else args.background_class
+    else:
+        scored = runner.spot_all(seqset, scorers, window, args.stride, args.weights, background,
+                                 log=lambda s: print(s, file=sys.stderr))
+    if args.save_scores:
+        for seq, scores in scored:
+            runner.save_frame_scores(os.path.join(args.out, f"{seq['frame_dir']}_scores.npz"), scores, class_names,
+                                     background)
+    if args.tune:
+        params = runner.tune(scored, background, args.tune)
+        print(f'tuned decoding parameters (best F1 at overlap > 0.3 on this input): {params.as_dict()} -> '
+              f'{args.tune}')
+    t0, c0 = time.perf_counter(), time.process_time()
+    predictions = runner.decode_all(scored, background, params)
+    decode_s, decode_cpu = time.perf_counter() - t0, time.process_time() - c0
+    written = runner.write_outputs(scored, predictions, args.out, class_names, background, not args.no_plot,
+                                   args.fps)
+    if overlay:
+        from mg_posec3d.spotting.plot import render_overlay
+        from mg_posec3d.spotting.sequences import rows_to_frames
+
+        seq = seqset.sequences[0]
+        fi = seq['frame_inds']
+        gt = rows_to_frames(seq['segments'], fi) if 'segments' in seq else None
+        path = runner.outputs_of(args.out, names[0], False, True)['mp4']
+        n = render_overlay(item, seq['keypoint'][0], seq['keypoint_score'][0], fi, path,
+                           rows_to_frames(predictions[names[0]], fi), class_names, gt, record.fps)
+        written[0]['mp4'] = path
+        print(f'wrote {path} ({n} frames)')
+    for name, paths in zip(names, written):
+        segs = predictions[name]
+        print(f'{name}: {len(segs)} segment(s) -> ' + ', '.join(paths.values()))
+    speed = runner.speed_report(scored, args.fps)
+    speed['processing_s'] += decode_s
+    speed['cpu_s'] += decode_cpu
+    runner.real_time_factors(speed)
+    speed.update(models_s=t_models - t_start, total_s=time.perf_counter() - t_start, window=window,
+                 stride=args.stride, precision=precision, models=len(pairs), threads=torch.get_num_threads())
+    rtf = f"real-time factor {speed['rtf']:.2f}x by wall clock, {speed['rtf_cpu']:.2f}x by CPU time " \
+        f"({speed['duration_s']:.1f} s of sequence)" if speed['rtf'] else 'real-time factor unknown (pass --fps)'
+    print(f"speed: {speed['frames']} frames in {speed['processing_s']:.1f} s wall, {speed['cpu_s']:.1f} s CPU "
+          f"(windows, pipelines, networks, fusion, decoding; {precision}, {speed['threads']} thread(s), load "
+          f"{speed['load']:.1f}): {rtf}")
+    if args.eval:
+        from mg_posec3d.evaluation.spotting_metric import evaluate_spotting, format_scores
+
+        gts = {str(s['frame_dir']): s['segments'] for s in seqset.sequences}
+        scores = evaluate_spotting(predictions, gts, (0.3, 0.5), args.overlap_inclusive)
+        for line in format_scores(scores):
+            print(line)
+        with open(eval_json, 'w', encoding='utf-8') as f:
+            json.dump(dict(input=args.input, split=args.split, join_by=args.join_by, sequences=len(gts),
+                           models=[list(p) for p in pairs], weights=args.weights, decode=params.as_dict(),
+                           overlap_inclusive=args.overlap_inclusive, speed=speed,
+                           scores={str(t): s.as_dict() for t, s in scores.items()}), f, indent=1)
+        print(f'wrote {eval_json}')
+    return 0
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    return run_tool(lambda: _spot(args), args.debug)
+
+
+if __name__ == '__main__':
+    sys.exit(main())
