@@ -1,6 +1,6 @@
 # Spotting with the paper-size joint model (configs/joint.py: SlowOnly-R50 PoseC3D, 48 frames, 56x56 training /
 # 64x64 testing crops, GloVe loss) on 48-frame windows (1.6 s at 30 fps) of the reach-to-grasp trials, cut by
-#   python tools/make_windows.py mg_posec3d/data/rtg_trials/rtg_trials_miga22_30fps.pkl.gz \
+#   python tools/data/make_windows.py mg_posec3d/data/rtg_trials/rtg_trials_miga22_30fps.pkl.gz \
 #       --out work_dirs/spotting/rtg_windows_48.pkl --split train --split val --window 48
 # Training it needs a GPU (100 epochs as in the paper); on the CPU it is used for the speed measurement of
 # docs/spotting.md. tools/analysis/spot.py runs one clip per window (no flip).

@@ -127,7 +127,8 @@ def test_spot_cli_on_real_trials(models, two_trials, tmp_path, capsys):
     capsys.readouterr()
     # outputs are never replaced silently
     assert main(argv) == 2
-    assert re.search(r'^error: .*(decode\.json|eval\.json|_prediction\.csv) exists; pass --overwrite',
+    assert re.search(r'^error: (.*(decode\.json|eval\.json|_prediction\.csv) exists|\d+ output files exist: .*'
+                     r'(decode\.json|eval\.json|_prediction\.csv).*); pass --overwrite',
                      capsys.readouterr().err, re.M)
 
 

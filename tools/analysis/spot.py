@@ -18,7 +18,8 @@ import os
 import sys
 import time
 
-from mg_posec3d.spotting.cli import refuse_existing, run_tool
+from mg_posec3d.cli_utils import run_cli
+from mg_posec3d.fileio import check_outputs
 from mg_posec3d.spotting.decode import MODES, DecodeParams
 from mg_posec3d.spotting.sequences import CSV_FORMATS
 
@@ -134,7 +135,7 @@ def _spot(args) -> int:
         raise ValueError('--scores-from reads the scores of a sequence file, not of a video')
     extra = [p for p in (args.tune, ) if p]
     eval_json = os.path.join(args.out, 'eval.json')
-    refuse_existing(extra + ([eval_json] if args.eval else []), args.overwrite)
+    check_outputs(extra + ([eval_json] if args.eval else []), args.overwrite)
     if seq_input:
         from mg_posec3d.spotting.sequences import join_by, load_sequences
 
@@ -146,7 +147,7 @@ def _spot(args) -> int:
         names = [os.path.splitext(os.path.basename(os.path.normpath(args.input)))[0]]
     overlay = not seq_input and not args.no_overlay
     for name in names:
-        refuse_existing(list(runner.outputs_of(args.out, name, not args.no_plot, overlay).values())
+        check_outputs(list(runner.outputs_of(args.out, name, not args.no_plot, overlay).values())
                         + ([os.path.join(args.out, f'{name}_scores.npz')] if args.save_scores else []), args.overwrite)
     needs_gt = args.eval or args.tune
 
@@ -244,7 +245,7 @@ def _spot(args) -> int:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    return run_tool(lambda: _spot(args), args.debug)
+    return run_cli(_spot, args, debug=args.debug)
 
 
 if __name__ == '__main__':

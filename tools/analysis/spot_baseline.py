@@ -13,7 +13,8 @@ import os
 import sys
 import time
 
-from mg_posec3d.spotting.cli import refuse_existing, run_tool
+from mg_posec3d.cli_utils import run_cli
+from mg_posec3d.fileio import check_outputs
 
 
 def parse_args(argv=None):
@@ -50,7 +51,7 @@ def _run(args) -> int:
     seqs = join_by(test.sequences, args.join_by) if args.join_by else test.sequences
     names = [str(s['frame_dir']) for s in seqs]
     params_json = os.path.join(args.out, 'params.json')
-    refuse_existing([params_json] + [os.path.join(args.out, f'{n}_prediction.csv') for n in names], args.overwrite)
+    check_outputs([params_json] + [os.path.join(args.out, f'{n}_prediction.csv') for n in names], args.overwrite)
     params, f1 = tune_baseline(tune_seqs)
     print(f'tuned on {len(tune_seqs)} sequences of {args.tune_split}: class-agnostic F1 {f1:.4f} at overlap > 0.3; '
           f'{params.as_dict()}')
@@ -78,7 +79,7 @@ def _run(args) -> int:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    return run_tool(lambda: _run(args), args.debug)
+    return run_cli(_run, args, debug=args.debug)
 
 
 if __name__ == '__main__':

@@ -17,8 +17,9 @@ import sys
 
 import numpy as np
 
+from mg_posec3d.cli_utils import run_cli
 from mg_posec3d.converters.pyskl import ConversionReport
-from mg_posec3d.spotting.cli import refuse_existing, run_tool
+from mg_posec3d.fileio import check_outputs
 from mg_posec3d.spotting.sequences import CSV_FORMATS, read_pickle, save_sequences
 
 
@@ -43,7 +44,7 @@ def parse_args(argv=None):
 def _convert(args) -> int:
     from mg_posec3d.spotting import convert
 
-    refuse_existing([args.out], args.overwrite)
+    check_outputs([args.out], args.overwrite)
     report = ConversionReport()
     if args.source == 'miga-raw':
         out = convert.from_miga_raw(args.input, report)
@@ -75,7 +76,7 @@ def _convert(args) -> int:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    return run_tool(lambda: _convert(args), args.debug)
+    return run_cli(_convert, args, debug=args.debug)
 
 
 if __name__ == '__main__':

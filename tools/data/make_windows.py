@@ -1,6 +1,6 @@
 """Cut training windows from labelled long sequences into a normal pose pickle (then `tools/train.py` as usual).
 
-  python tools/make_windows.py SEQUENCES.pkl.gz --out work_dirs/spotting/rtg_windows.pkl \
+  python tools/data/make_windows.py SEQUENCES.pkl.gz --out work_dirs/spotting/rtg_windows.pkl \
       --split train --split val [--window 32] [--pos-per-segment 4] [--bg-per-sequence 4] [--seed 0]
 
 Each window is labelled by its centre frame: the class of the segment holding it, else `background` (the last
@@ -10,7 +10,8 @@ The output has the same split names as the input and `label_names` = the input's
 import argparse
 import sys
 
-from mg_posec3d.spotting.cli import refuse_existing, run_tool
+from mg_posec3d.cli_utils import run_cli
+from mg_posec3d.fileio import check_outputs
 from mg_posec3d.spotting.sequences import load_sequences
 
 
@@ -38,7 +39,7 @@ def _make(args) -> int:
     from mg_posec3d.fileio import save_pickle
     from mg_posec3d.spotting.windows import make_window_dataset
 
-    refuse_existing([args.out], args.overwrite)
+    check_outputs([args.out], args.overwrite)
     if args.window < 1:
         raise ValueError(f'--window must be >= 1, got {args.window}')
     splits, names = {}, None
@@ -67,7 +68,7 @@ def _make(args) -> int:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    return run_tool(lambda: _make(args), args.debug)
+    return run_cli(_make, args, debug=args.debug)
 
 
 if __name__ == '__main__':
