@@ -22,6 +22,8 @@ from mg_posec3d.spotting.cli import refuse_existing, run_tool
 from mg_posec3d.spotting.decode import MODES, DecodeParams
 from mg_posec3d.spotting.sequences import CSV_FORMATS
 
+DEFAULT_STRIDE = 4
+
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -43,7 +45,8 @@ def parse_args(argv=None):
     g.add_argument('--max-frames', type=int, help='use at most N sampled video frames')
     g.add_argument('--no-overlay', action='store_true', help='no overlay video')
     g = p.add_argument_group('inference')
-    g.add_argument('--stride', type=int, default=2, help='a window centred on every K-th frame (default 2)')
+    g.add_argument('--stride', type=int, help="a window centred on every K-th frame (default: the config's "
+                   '`stride`, else 4)')
     g.add_argument('--window', type=int, help="frames per window (default: the config's `window`)")
     g.add_argument('--weights', type=float, nargs='+', help='fusion weight per model (default 2 3 for two '
                    'models, else equal)')
@@ -55,7 +58,13 @@ def parse_args(argv=None):
     g.add_argument('--save-scores', action='store_true', help='also write DIR/<sequence>_scores.npz (window and '
                    'per-frame probabilities), to decode again with --scores-from')
     g.add_argument('--scores-from', metavar='DIR', help='read the probabilities saved by --save-scores in DIR '
-                   'instead of running models (to try decoding parameters; no CONFIG CKPT needed)')
+                   'instead of running models (to try decoding parameters or --weights; no CONFIG CKPT needed)')
+    g.add_argument('--classify', nargs='+', metavar='CONFIG CKPT', help='two-stage spotting: re-label every found '
+                   'segment with these clip classifiers (pairs; their classes = the gesture classes, no background)')
+    g.add_argument('--classify-weights', type=float, nargs='+', help='fusion weights of the --classify models '
+                   '(default 2 3 for two, else equal)')
+    g.add_argument('--classify-margin', type=int, default=8, help='frames of context on each side of a segment '
+                   'for --classify (default 8)')
     g.add_argument('--label-names', help='class names file (default: from the checkpoint)')
     g.add_argument('--background-class', type=int, help='index of the background class (default: the class '
                    'named "background")')
@@ -68,7 +77,8 @@ def parse_args(argv=None):
     g.add_argument('--mode', choices=MODES, help=f'decoding rule (default {DecodeParams.mode})')
     g.add_argument('--decode-params', help='JSON written by --tune (flags given here override it)')
     g.add_argument('--tune', metavar='JSON', help='search the decoding parameters with the best F1 on this input '
-                   '(needs ground truth: use a validation split) and write them to JSON')
+                   '(needs ground truth: use a validation split; with --classify the class-agnostic F1) and write '
+                   'them to JSON')
     g = p.add_argument_group('evaluation and output')
     g.add_argument('--eval', action='store_true', help='print precision, recall, F1 at overlap > 0.3 and 0.5')
     g.add_argument('--overlap-inclusive', action='store_true', help='count frames in the overlap ratio (adds 1 '
@@ -112,16 +122,48 @@ def _load_models(args, pairs):
     if None in windows or len(windows) != 1:
         raise ValueError(f'the configs give window lengths {sorted(map(str, windows))}; pass --window N')
     class_names = next((s.loaded.class_names for s in scorers if s.loaded.class_names), None)
+    if args.stride is None:
+        args.stride = next((s.stride for s in scorers if s.stride), DEFAULT_STRIDE)
     return precision, scorers, windows.pop(), class_names
+
+
+def _load_classifiers(args, precision):
+    """The --classify clip classifiers, as window scorers (their own test pipelines)."""
+    if not args.classify:
+        return []
+    from mg_posec3d.models.precision import set_precision
+    from mg_posec3d.pose.recognize import load_model
+    from mg_posec3d.spotting.inference import WindowScorer
+
+    out = []
+    for cfg, ckpt in zip(args.classify[::2], args.classify[1::2]):
+        loaded = load_model(cfg, ckpt, args.device)
+        set_precision(loaded.model, 'fp32' if precision == 'saved' else precision)
+        out.append(WindowScorer(loaded, args.batch_size))
+    return out
+
+
+def _classify(args, scored, predictions, classifiers, class_names, background):
+    from mg_posec3d.spotting.inference import classify_segments
+
+    num_classes = next(sc.frame_probs.shape[1] for _, sc in scored)
+    gesture = [c for c in range(num_classes) if c != background]
+    names = next((c.loaded.class_names for c in classifiers if c.loaded.class_names), None)
+    if names and class_names and list(names) != [class_names[c] for c in gesture]:
+        raise ValueError(f'the --classify models have classes {list(names)}, the spotting models '
+                         f'{[class_names[c] for c in gesture]} (without background)')
+    return {str(seq['frame_dir']): classify_segments(seq, predictions[str(seq['frame_dir'])], classifiers, gesture,
+                                                     args.classify_weights, args.classify_margin)
+            for seq, _ in scored}
 
 
 def _spot(args) -> int:
     t_start = time.perf_counter()
-    if len(args.models) % 2 or not (args.models or args.scores_from):
+    if len(args.models) % 2 or not (args.models or args.scores_from) or len(args.classify or []) % 2:
         raise ValueError('give CONFIG CHECKPOINT pairs')
     pairs = list(zip(args.models[::2], args.models[1::2]))
     params = _decode_params(args)
-    if args.weights is not None and len(args.weights) != len(pairs):
+    if args.weights is not None and pairs and len(args.weights) != len(pairs):
         raise ValueError(f'{len(args.weights)} weights for {len(pairs)} models')
     from mg_posec3d.spotting import runner
 
@@ -163,6 +205,7 @@ def _spot(args) -> int:
     if args.label_names:
         class_names = load_label_names(args.label_names)
     background = None if args.scores_from else background_index(class_names, args.background_class)
+    classifiers = _load_classifiers(args, precision)
     t_models = time.perf_counter()
 
     item = record = None
@@ -181,6 +224,8 @@ def _spot(args) -> int:
         for seq in seqset.sequences:
             scores, saved_names, saved_bg = runner.load_frame_scores(
                 os.path.join(args.scores_from, f"{seq['frame_dir']}_scores.npz"))
+            if args.weights is not None:  # fuse the saved per-model probabilities again with other weights
+                scores = runner.refuse(scores, args.weights, int(seq['keypoint'].shape[1]))
             scored.append((seq, scores))
             class_names = class_names or saved_names
             background = saved_bg if args.background_class is None else args.background_class
@@ -192,11 +237,13 @@ def _spot(args) -> int:
             runner.save_frame_scores(os.path.join(args.out, f"{seq['frame_dir']}_scores.npz"), scores, class_names,
                                      background)
     if args.tune:
-        params = runner.tune(scored, background, args.tune)
+        params = runner.tune(scored, background, args.tune, use_labels=not classifiers)
         print(f'tuned decoding parameters (best F1 at overlap > 0.3 on this input): {params.as_dict()} -> '
               f'{args.tune}')
     t0, c0 = time.perf_counter(), time.process_time()
     predictions = runner.decode_all(scored, background, params)
+    if classifiers:
+        predictions = _classify(args, scored, predictions, classifiers, class_names, background)
     decode_s, decode_cpu = time.perf_counter() - t0, time.process_time() - c0
     written = runner.write_outputs(scored, predictions, args.out, class_names, background, not args.no_plot,
                                    args.fps)
@@ -236,6 +283,8 @@ def _spot(args) -> int:
         with open(eval_json, 'w', encoding='utf-8') as f:
             json.dump(dict(input=args.input, split=args.split, join_by=args.join_by, sequences=len(gts),
                            models=[list(p) for p in pairs], weights=args.weights, decode=params.as_dict(),
+                           classify=args.classify, classify_weights=args.classify_weights,
+                           classify_margin=args.classify_margin if args.classify else None,
                            overlap_inclusive=args.overlap_inclusive, speed=speed,
                            scores={str(t): s.as_dict() for t, s in scores.items()}), f, indent=1)
         print(f'wrote {eval_json}')

@@ -6,6 +6,7 @@
 # tools/spot.py runs it on whole sequences (test P8). See docs/spotting.md.
 _base_ = ['../demo/joint.py']
 window = 32  # frames per window at 30 fps (~1.07 s); tools/spot.py reads it from here
+stride = 4  # tools/spot.py's default: a window centred on every 4th frame (docs/spotting.md, Speed)
 data_root = 'mg_posec3d/data/rtg_trials/'
 dataset = dict(ann_file='work_dirs/spotting/rtg_windows.pkl', label_embeddings=data_root + 'rtg_spotting_glove50.npy',
                num_classes=4)

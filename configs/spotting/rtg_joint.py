@@ -6,6 +6,7 @@
 # docs/spotting.md. tools/spot.py runs one clip per window (no flip).
 _base_ = ['../joint.py']
 window = 48
+stride = 16  # tools/spot.py's default: a window centred on every 16th frame (docs/spotting.md, Speed)
 data_root = 'mg_posec3d/data/rtg_trials/'
 dataset = dict(ann_file='work_dirs/spotting/rtg_windows_48.pkl',
                label_embeddings=data_root + 'rtg_spotting_glove50.npy', num_classes=4)

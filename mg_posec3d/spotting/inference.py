@@ -27,14 +27,43 @@ def window_centres(num_frames: int, stride: int) -> np.ndarray:
     return centres
 
 
-def window_input(seq: dict, centre: int, window: int) -> dict:
-    """The pipeline input of the window centred on ``centre`` (no label: test mode)."""
-    rows = window_rows(centre, window, seq['keypoint'].shape[1])
+def rows_input(seq: dict, rows: np.ndarray, name: str) -> dict:
+    """The pipeline input (test mode, no label) of the given rows of ``seq``."""
     shape = tuple(seq.get('img_shape', (0, 0)))
-    return dict(frame_dir=f"{seq['frame_dir']}@{int(centre):06d}", total_frames=window, start_index=0,
-                modality='Pose', img_shape=shape, original_shape=tuple(seq.get('original_shape', shape)),
+    return dict(frame_dir=name, total_frames=len(rows), start_index=0, modality='Pose', img_shape=shape,
+                original_shape=tuple(seq.get('original_shape', shape)),
                 keypoint=np.asarray(seq['keypoint'][:, rows], np.float32),
                 keypoint_score=np.asarray(seq['keypoint_score'][:, rows], np.float32))
+
+
+def window_input(seq: dict, centre: int, window: int) -> dict:
+    """The pipeline input of the window centred on ``centre``."""
+    return rows_input(seq, window_rows(centre, window, seq['keypoint'].shape[1]),
+                      f"{seq['frame_dir']}@{int(centre):06d}")
+
+
+def segment_input(seq: dict, start: int, end: int, margin: int) -> dict:
+    """The pipeline input of a found segment with ``margin`` frames of context on each side (clipped)."""
+    num_frames = seq['keypoint'].shape[1]
+    rows = np.arange(max(0, start - margin), min(num_frames - 1, end + margin) + 1)
+    return rows_input(seq, rows, f"{seq['frame_dir']}@{int(start):06d}-{int(end):06d}")
+
+
+def classify_segments(seq: dict, segments: Sequence[tuple], classifiers: Sequence[WindowScorer],
+                      gesture_classes: Sequence[int], weights: Sequence[float] | None = None, margin: int = 8
+                      ) -> list[tuple[int, int, int]]:
+    """Two-stage spotting: re-label each found ``(label, start, end)`` with clip classifiers (fused with
+    ``ensemble.fuse``) whose class ``i`` is spotting class ``gesture_classes[i]``."""
+    from ..evaluation.ensemble import fuse
+
+    if not segments:
+        return []
+    inputs = [segment_input(seq, s, e, margin) for _, s, e in segments]
+    probs = fuse([c.score_inputs(inputs) for c in classifiers], weights)
+    if probs.shape[1] != len(gesture_classes):
+        raise ValueError(f'the classifiers have {probs.shape[1]} classes, the spotting models '
+                         f'{len(gesture_classes)} gesture classes')
+    return [(int(gesture_classes[int(p.argmax())]), int(s), int(e)) for p, (_, s, e) in zip(probs, segments)]
 
 
 def background_index(class_names: Sequence[str] | None, given: int | None = None) -> int:
@@ -49,7 +78,7 @@ def background_index(class_names: Sequence[str] | None, given: int | None = None
 
 
 class WindowScorer:
-    """One recognizer with its test pipeline, scoring windows in batches."""
+    """One recognizer with its test pipeline, scoring windows (or segment clips) in batches."""
 
     def __init__(self, loaded, batch_size: int = 16):
         from mmaction.registry import TRANSFORMS  # noqa: F401  (registers transforms)
@@ -64,23 +93,28 @@ class WindowScorer:
             raise ValueError(f'{loaded.config}: the config has no test_pipeline')
         self.pipeline = Compose(cfg.test_pipeline)
         self.window = cfg.get('window')
+        self.stride = cfg.get('stride')  # the config's default for tools/spot.py
         self.batch_size = batch_size
         self.seconds = 0.0  # wall time spent in pipeline + network
 
     def score(self, seq: dict, centres: np.ndarray, window: int) -> np.ndarray:
         """Class probabilities [len(centres), C] of the windows of ``seq`` centred on ``centres``."""
+        return self.score_inputs([window_input(seq, c, window) for c in centres])
+
+    def score_inputs(self, inputs: Sequence[dict]) -> np.ndarray:
+        """Class probabilities [len(inputs), C] of pipeline inputs (windows or clips), in batches."""
         import torch
         from mmengine.dataset import pseudo_collate
 
         t0 = time.perf_counter()
         out = []
-        for i in range(0, len(centres), self.batch_size):
-            batch = [self.pipeline(window_input(seq, c, window)) for c in centres[i:i + self.batch_size]]
+        for i in range(0, len(inputs), self.batch_size):
+            batch = [self.pipeline(dict(x)) for x in inputs[i:i + self.batch_size]]
             with torch.no_grad():
                 samples = self.model.test_step(pseudo_collate(batch))
             out.append(torch.stack([s.pred_score.float().cpu() for s in samples]).numpy())
         self.seconds += time.perf_counter() - t0
-        return np.concatenate(out).astype(np.float64)
+        return np.concatenate(out).astype(np.float64) if out else np.zeros((0, 0))
 
 
 def interpolate_frames(centres: np.ndarray, scores: np.ndarray, num_frames: int) -> np.ndarray:
