@@ -34,6 +34,9 @@ def parse_args(argv=None):
     g.add_argument('--split', help='only the sequences of this split of the sequence file')
     g.add_argument('--join-by', metavar='FIELD', help='join the sequences sharing FIELD (e.g. subject) end to end '
                    'into one long sequence each, named <FIELD><value>_joined')
+    g.add_argument('--windows-within-parts', action='store_true', help='with --join-by: no window crosses the '
+                   'junction of two joined sequences (treated like the end of a recording: a real recording has no '
+                   'such cuts)')
     g.add_argument('--fps', type=float, help='frame rate of sequences that do not record one (for the timing)')
     g.add_argument('--unsafe-pickle', action='store_true', help='load the sequence file with plain pickle '
                    '(trusted files only)')
@@ -231,7 +234,7 @@ def _spot(args) -> int:
             background = saved_bg if args.background_class is None else args.background_class
     else:
         scored = runner.spot_all(seqset, scorers, window, args.stride, args.weights, background,
-                                 log=lambda s: print(s, file=sys.stderr))
+                                 log=lambda s: print(s, file=sys.stderr), within_parts=args.windows_within_parts)
     if args.save_scores:
         for seq, scores in scored:
             runner.save_frame_scores(os.path.join(args.out, f"{seq['frame_dir']}_scores.npz"), scores, class_names,

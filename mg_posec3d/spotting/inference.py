@@ -36,10 +36,24 @@ def rows_input(seq: dict, rows: np.ndarray, name: str) -> dict:
                 keypoint_score=np.asarray(seq['keypoint_score'][:, rows], np.float32))
 
 
-def window_input(seq: dict, centre: int, window: int) -> dict:
-    """The pipeline input of the window centred on ``centre``."""
-    return rows_input(seq, window_rows(centre, window, seq['keypoint'].shape[1]),
-                      f"{seq['frame_dir']}@{int(centre):06d}")
+def window_input(seq: dict, centre: int, window: int, part: tuple[int, int] | None = None) -> dict:
+    """The pipeline input of the window centred on ``centre``; with ``part`` = (first row, rows) the window stays
+    inside that part of the sequence (its first/last frame repeated), as at the ends of a recording."""
+    if part is None:
+        rows = window_rows(centre, window, seq['keypoint'].shape[1])
+    else:
+        rows = part[0] + window_rows(centre - part[0], window, part[1])
+    return rows_input(seq, rows, f"{seq['frame_dir']}@{int(centre):06d}")
+
+
+def part_of_rows(seq: dict, centres: np.ndarray) -> list[tuple[int, int]] | None:
+    """For a joined sequence (``joined_from``: (name, first row, rows) per part): the part of each centre."""
+    parts = seq.get('joined_from')
+    if not parts:
+        return None
+    starts = np.array([p[1] for p in parts])
+    idx = np.searchsorted(starts, centres, side='right') - 1
+    return [(int(parts[i][1]), int(parts[i][2])) for i in idx]
 
 
 def segment_input(seq: dict, start: int, end: int, margin: int) -> dict:
@@ -97,9 +111,11 @@ class WindowScorer:
         self.batch_size = batch_size
         self.seconds = 0.0  # wall time spent in pipeline + network
 
-    def score(self, seq: dict, centres: np.ndarray, window: int) -> np.ndarray:
-        """Class probabilities [len(centres), C] of the windows of ``seq`` centred on ``centres``."""
-        return self.score_inputs([window_input(seq, c, window) for c in centres])
+    def score(self, seq: dict, centres: np.ndarray, window: int, parts: list | None = None) -> np.ndarray:
+        """Class probabilities [len(centres), C] of the windows of ``seq`` centred on ``centres`` (each inside its
+        part of a joined sequence when ``parts`` are given)."""
+        parts = parts or [None] * len(centres)
+        return self.score_inputs([window_input(seq, c, window, p) for c, p in zip(centres, parts)])
 
     def score_inputs(self, inputs: Sequence[dict]) -> np.ndarray:
         """Class probabilities [len(inputs), C] of pipeline inputs (windows or clips), in batches."""
@@ -134,14 +150,16 @@ class SpotScores:
 
 
 def score_sequence(seq: dict, scorers: Sequence[WindowScorer], window: int, stride: int,
-                   weights: Sequence[float] | None = None) -> SpotScores:
-    """Run every model on the sliding windows of ``seq`` and fuse their probabilities."""
+                   weights: Sequence[float] | None = None, within_parts: bool = False) -> SpotScores:
+    """Run every model on the sliding windows of ``seq`` and fuse their probabilities. ``within_parts``: in a
+    joined sequence, no window crosses a junction of two parts (each junction is treated as a recording's end)."""
     from ..evaluation.ensemble import fuse
 
     t0, c0 = time.perf_counter(), time.process_time()
     num_frames = int(seq['keypoint'].shape[1])
     centres = window_centres(num_frames, stride)
-    per_model = [s.score(seq, centres, window) for s in scorers]
+    parts = part_of_rows(seq, centres) if within_parts else None
+    per_model = [s.score(seq, centres, window, parts) for s in scorers]
     sizes = {p.shape[1] for p in per_model}
     if len(sizes) != 1:
         raise ValueError(f'the models have different numbers of classes: {[p.shape[1] for p in per_model]}')

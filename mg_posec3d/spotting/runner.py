@@ -74,13 +74,13 @@ def sequence_fps(seq: dict, default: float | None) -> float | None:
 
 
 def spot_all(seqset: SequenceSet, scorers, window: int, stride: int, weights, background: int,
-             log=print) -> list[tuple[dict, object]]:
+             log=print, within_parts: bool = False) -> list[tuple[dict, object]]:
     """Fused per-frame probabilities of every sequence (the expensive part)."""
     from .inference import score_sequence
 
     out = []
     for seq in seqset.sequences:
-        scores = score_sequence(seq, scorers, window, stride, weights)
+        scores = score_sequence(seq, scorers, window, stride, weights, within_parts)
         out.append((seq, scores))
         log(f"{seq['frame_dir']}: {seq['keypoint'].shape[1]} frames, {len(scores.centres)} windows x "
             f'{len(scorers)} model(s), {scores.seconds:.1f} s ({scores.cpu_seconds:.1f} s CPU)')

@@ -144,7 +144,7 @@ def test_window_pickle_trains_through_the_normal_dataset(trials, tmp_path):
     emb = os.path.join(REPO, 'mg_posec3d', 'data', 'rtg_trials', 'rtg_spotting_glove50.npy')
     ds = DATASETS.build(dict(type='MGPoseDataset', ann_file=path, pipeline=[], split='train', num_classes=4,
                              label_embeddings=emb))
-    assert len(ds) == 32 and ds.metainfo['classes'] == ('small', 'medium', 'large', 'background')
+    assert len(ds) == 16 and ds.metainfo['classes'] == ('small', 'medium', 'large', 'background')
     first = ds.get_data_info(0)
     np.testing.assert_array_equal(first['label_embedding'], np.load(emb)[first['label']])
     # rows 0-2 are the bundled sample's vectors (the same GloVe words)

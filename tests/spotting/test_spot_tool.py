@@ -263,3 +263,24 @@ def test_two_stage_relabels_found_segments_with_the_clip_classifier(models, clas
             assert label == want
             found += 1
     assert found > 0
+
+
+def test_windows_within_parts_of_a_joined_sequence_equal_the_parts_alone(models, two_trials):
+    """--windows-within-parts: no window crosses the junction of two joined trials, so every window score of the
+    joined sequence equals the score of the same window of its own trial."""
+    from mg_posec3d.pose.recognize import load_model
+    from mg_posec3d.spotting.inference import WindowScorer, part_of_rows, window_input
+    from mg_posec3d.spotting.sequences import join_sequences
+
+    a, b = load_sequences(two_trials).sequences
+    joined = join_sequences([a, b], 'ab')
+    ta = a['keypoint'].shape[1]
+    centres = np.array([0, ta - 2, ta - 1, ta, ta + 3, joined['total_frames'] - 1])
+    parts = part_of_rows(joined, centres)
+    assert parts == [(0, ta)] * 3 + [(ta, b['keypoint'].shape[1])] * 3
+    scorer = WindowScorer(load_model(models[2], models[3]))
+    got = scorer.score(joined, centres, 16, parts)
+    want = np.concatenate([scorer.score(a, centres[:3], 16), scorer.score(b, centres[3:] - ta, 16)])
+    np.testing.assert_allclose(got, want, atol=1e-6)
+    crossing = window_input(joined, ta - 1, 16)  # without parts the window does cross the junction
+    assert not np.array_equal(crossing['keypoint'], window_input(a, ta - 1, 16)['keypoint'])
