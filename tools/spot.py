@@ -55,7 +55,8 @@ def parse_args(argv=None):
                    'models, else equal)')
     g.add_argument('--batch-size', type=int, default=16, help='windows per forward pass (default 16)')
     g.add_argument('--precision', choices=['auto', 'fp32', 'bf16'], default='auto',
-                   help='3D CNN precision; auto = bf16 on CPUs with native bf16 (docs/speed.md)')
+                   help='3D CNN precision; auto = bf16 on a GPU with bf16 or a CPU with AVX512-BF16/AMX, else fp32 '
+                   '(emulated bf16 is slower: docs/spotting.md)')
     g.add_argument('--device', default='cpu')
     g.add_argument('--threads', type=int, help='torch CPU threads')
     g.add_argument('--save-scores', action='store_true', help='also write DIR/<sequence>_scores.npz (window and '
@@ -111,11 +112,12 @@ def _load_models(args, pairs):
         return 'saved', [], args.window, None
     from mg_posec3d.models.precision import bf16_supported, set_precision
     from mg_posec3d.pose.recognize import load_model
-    from mg_posec3d.spotting.inference import WindowScorer
+    from mg_posec3d.spotting.inference import WindowScorer, native_bf16_cpu
 
     precision = args.precision
     if precision == 'auto':
-        precision = 'bf16' if bf16_supported(args.device.split(':')[0]) else 'fp32'
+        device = args.device.split(':')[0]
+        precision = 'bf16' if (native_bf16_cpu() if device == 'cpu' else bf16_supported(device)) else 'fp32'
     scorers = []
     for cfg, ckpt in pairs:
         loaded = load_model(cfg, ckpt, args.device)

@@ -95,13 +95,12 @@ def _annotation(name: str, kp: np.ndarray, sc: np.ndarray, label: int | None) ->
     return ann
 
 
-def convert_raw_folder(folder: str, report: ConversionReport | None = None) -> list[dict]:
-    """Convert every ``*_light_hand.csv`` of ``folder`` (clips cut by the matching ``*_label.csv``)."""
-    report = report if report is not None else ConversionReport()
+def iter_raw_folder(folder: str, report: ConversionReport):
+    """``(video id, frame numbers, keypoint, score, label csv path or None)`` of every readable
+    ``*_light_hand.csv`` of ``folder`` (unreadable ones are reported and skipped)."""
     files = sorted(glob.glob(os.path.join(folder, '*_light_hand.csv')))
     if not files:
         raise FileNotFoundError(f'{folder}: no *_light_hand.csv files')
-    annos = []
     for path in files:
         vid = os.path.basename(path)[:-len('_light_hand.csv')]
         try:
@@ -110,7 +109,15 @@ def convert_raw_folder(folder: str, report: ConversionReport | None = None) -> l
             report.skip(path, f'unreadable skeleton csv ({e})')
             continue
         label_path = os.path.join(folder, f'{vid}_label.csv')
-        if not os.path.exists(label_path):
+        yield vid, frames, kp, sc, (label_path if os.path.exists(label_path) else None)
+
+
+def convert_raw_folder(folder: str, report: ConversionReport | None = None) -> list[dict]:
+    """Convert every ``*_light_hand.csv`` of ``folder`` (clips cut by the matching ``*_label.csv``)."""
+    report = report if report is not None else ConversionReport()
+    annos = []
+    for vid, frames, kp, sc, label_path in iter_raw_folder(folder, report):
+        if label_path is None:
             annos.append(_annotation(vid, kp, sc, None))
             report.clips += 1
             report.frames += len(frames)

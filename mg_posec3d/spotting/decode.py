@@ -130,10 +130,12 @@ def default_grid() -> dict[str, list]:
 
 
 def tune_decoder(probs: dict[str, np.ndarray], ground_truth: dict[str, list], background: int,
-                 grid: dict[str, list] | None = None, overlap: float = 0.3, use_labels: bool = True) -> TuneResult:
-    """The decoding parameters of ``grid`` with the best pooled F1 (overlap > ``overlap``) on labelled sequences
-    (ties: the first in grid order); ``use_labels`` off: the class-agnostic F1 (when another model gives the
-    classes). Tune on a validation split, never on the test split."""
+                 grid: dict[str, list] | None = None, overlap: float = 0.3, use_labels: bool = True,
+                 tie_overlap: float = 0.5) -> TuneResult:
+    """The decoding parameters of ``grid`` with the best pooled F1 (overlap > ``overlap``) on labelled sequences;
+    ties are broken by the F1 at the stricter ``tie_overlap`` (tighter boundaries), then by grid order.
+    ``use_labels`` off: class-agnostic F1 (when another model gives the classes). Tune on a validation split,
+    never on the test split."""
     from ..evaluation.spotting_metric import evaluate_spotting
 
     grid = grid or default_grid()
@@ -145,8 +147,9 @@ def tune_decoder(probs: dict[str, np.ndarray], ground_truth: dict[str, list], ba
         params = DecodeParams(**dict(zip(keys, values))).check()
         preds = {name: [(s[0] if use_labels else 0, s[1], s[2]) for s in decode_segments(p, background, params)]
                  for name, p in probs.items()}
-        f1 = evaluate_spotting(preds, ground_truth, (overlap, ))[overlap].f1
-        table.append((params.as_dict(), f1))
-        if best is None or f1 > best[1]:
-            best = (params, f1)
-    return TuneResult(best[0], best[1], len(table), table)
+        scores = evaluate_spotting(preds, ground_truth, (overlap, tie_overlap))
+        key = (scores[overlap].f1, scores[tie_overlap].f1)
+        table.append((params.as_dict(), key[0]))
+        if best is None or key > best[1]:
+            best = (params, key)
+    return TuneResult(best[0], best[1][0], len(table), table)

@@ -46,16 +46,16 @@ def plot_timeline(path: str, title: str, predictions: Sequence[Segment], class_n
         if len(gesture) <= 12:
             ax.legend(loc='upper right', fontsize=7, ncol=min(6, len(gesture)))
     for label, start, end in ground_truth or []:
-        ax_lane.broken_barh([(start * scale, (end - start + 1) * scale)], (lanes[label] + 0.05, 0.4),
+        # the y axis is inverted below: lane - 0.45 .. lane - 0.05 is the upper half of the lane
+        ax_lane.broken_barh([(start * scale, (end - start + 1) * scale)], (lanes[label] - 0.45, 0.4),
                             facecolors='0.55')
     for label, start, end in predictions:
-        ax_lane.broken_barh([(start * scale, (end - start + 1) * scale)], (lanes[label] - 0.45, 0.4),
+        ax_lane.broken_barh([(start * scale, (end - start + 1) * scale)], (lanes[label] + 0.05, 0.4),
                             facecolors=colour[label])
     ax_lane.set_yticks(range(len(used)))
     ax_lane.set_yticklabels([_label(class_names, c) for c in used], fontsize=8)
-    ax_lane.set_ylim(-0.6, max(len(used), 1) - 0.4)
+    ax_lane.set_ylim(max(len(used), 1) - 0.4, -0.6)  # first class on top
     ax_lane.set_xlabel(unit)
-    ax_lane.invert_yaxis()
     what = 'ground truth (grey, upper) / predicted (colour, lower)' if ground_truth is not None else 'predicted'
     axes[0, 0].set_title(f'{title}: {what}', fontsize=10)
     fig.tight_layout()
