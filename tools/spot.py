@@ -10,6 +10,7 @@ DIR/<sequence>_prediction.csv (rows label,start,end: 0-based class, first and la
 DIR/<sequence>_timeline.png and, for a video, DIR/<sequence>_overlay.mp4. --eval prints precision, recall and F1
 at overlap > 0.3 (MiGA) and > 0.5 and the class accuracy of matched segments. --tune FILE picks the decoding
 parameters with the best F1 on this (labelled, validation) input and writes them; --decode-params FILE uses them.
+--classify CONFIG CKPT [...] re-labels every found segment with clip classifiers (two-stage spotting).
 See docs/spotting.md.
 """
 import argparse
