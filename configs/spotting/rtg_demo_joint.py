@@ -1,11 +1,12 @@
 # Spotting (MiGA track 2) on the reach-to-grasp whole trials (mg_posec3d/data/rtg_trials, 30 fps): the demo joint
 # model (configs/demo/joint.py: 16 frames at 32x32, quarter-width backbone) trained on 32-frame windows cut by
 #   python tools/data/make_windows.py mg_posec3d/data/rtg_trials/rtg_trials_miga22_30fps.pkl.gz \
-#       --out work_dirs/spotting/rtg_windows.pkl --split train --split val --window 32
+#       --out work_dirs/spotting/rtg_windows.pkl --split train --split val --window 32  (2 + 2 windows per trial)
 # Classes: small, medium, large + background (a window's class is its centre frame's). Train P1-P6, val P7;
 # tools/analysis/spot.py runs it on whole sequences (test P8). See docs/spotting.md.
 _base_ = ['../demo/joint.py']
 window = 32  # frames per window at 30 fps (~1.07 s); tools/analysis/spot.py reads it from here
+stride = 4  # tools/analysis/spot.py's default: a window centred on every 4th frame (docs/spotting.md, Speed)
 data_root = 'mg_posec3d/data/rtg_trials/'
 dataset = dict(ann_file='work_dirs/spotting/rtg_windows.pkl', label_embeddings=data_root + 'rtg_spotting_glove50.npy',
                num_classes=4)

@@ -6,6 +6,9 @@
 # docs/spotting.md. tools/analysis/spot.py runs one clip per window (no flip).
 _base_ = ['../joint.py']
 window = 48
+# tools/analysis/spot.py's default stride: non-overlapping windows keep one paper-size model real time on this project's
+# 2-core CPU (1.05x measured, docs/spotting.md "Speed"); on a GPU pass --stride 8 or 16
+stride = 48
 data_root = 'mg_posec3d/data/rtg_trials/'
 dataset = dict(ann_file='work_dirs/spotting/rtg_windows_48.pkl',
                label_embeddings=data_root + 'rtg_spotting_glove50.npy', num_classes=4)

@@ -69,13 +69,12 @@ def _reason(e: Exception) -> str:
     return str(e) if type(e) is ValueError else f'{type(e).__name__}: {e}'
 
 
-def convert_raw_folder(folder: str, report: ConversionReport | None = None) -> list[dict]:
-    """Convert every ``*_light_hand.csv`` of ``folder`` (clips cut by the matching ``*_label.csv``)."""
-    report = report if report is not None else ConversionReport()
+def iter_raw_folder(folder: str, report: ConversionReport):
+    """``(video id, frame numbers, keypoint, score, label csv path or None)`` of every readable
+    ``*_light_hand.csv`` of ``folder`` (unreadable ones are reported and skipped)."""
     files = sorted(glob.glob(os.path.join(folder, '*_light_hand.csv')))
     if not files:
         raise FileNotFoundError(f'{folder}: no *_light_hand.csv files')
-    annos = []
     for path in files:
         vid = os.path.basename(path)[:-len('_light_hand.csv')]
         # one bad file is skipped and reported, whatever the error (unreadable link, a bug): the batch goes on
@@ -85,7 +84,15 @@ def convert_raw_folder(folder: str, report: ConversionReport | None = None) -> l
             report.skip(path, f'unreadable skeleton csv ({_reason(e)})')
             continue
         label_path = os.path.join(folder, f'{vid}_label.csv')
-        if not os.path.lexists(label_path):   # lexists: a broken or looping link is reported, not "unlabelled"
+        yield vid, frames, kp, sc, (label_path if os.path.lexists(label_path) else None)
+
+
+def convert_raw_folder(folder: str, report: ConversionReport | None = None) -> list[dict]:
+    """Convert every ``*_light_hand.csv`` of ``folder`` (clips cut by the matching ``*_label.csv``)."""
+    report = report if report is not None else ConversionReport()
+    annos = []
+    for vid, frames, kp, sc, label_path in iter_raw_folder(folder, report):
+        if label_path is None:
             annos.append(build_annotation(vid, kp, sc, IMIGUE_IMG_SHAPE, frame_inds=frames, video=vid))
             report.clips += 1
             report.frames += len(frames)

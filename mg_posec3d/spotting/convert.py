@@ -3,13 +3,12 @@ any PYSKL pickle of whole recordings (``tools/data/extract_pose.py`` output, SMG
 and the reach-to-grasp whole-trial recordings shipped with the project."""
 from __future__ import annotations
 
-import glob
 import math
 import os
 
 import numpy as np
 
-from ..converters.miga import IMIGUE_IMG_SHAPE, read_light_hand_csv
+from ..converters.miga import IMIGUE_IMG_SHAPE
 from ..converters.pyskl import ConversionReport
 from ..layouts import map_keypoints
 from .sequences import Segment, SequenceError, check_segments, frames_to_rows, read_segment_csv
@@ -76,23 +75,13 @@ def attach_segments(data: dict, label_dir: str, fmt: str, report: ConversionRepo
 def from_miga_raw(folder: str, report: ConversionReport) -> dict:
     """iMiGUE / MiGA raw folder (``<id>_light_hand.csv`` + optional ``<id>_label.csv``) -> whole-video
     sequences in miga22 with ``frame_inds`` = the skeleton csv's frame column and the label rows as segments."""
-    from ..converters.miga import read_label_csv
+    from ..converters.miga import iter_raw_folder, read_label_csv
 
-    files = sorted(glob.glob(os.path.join(glob.escape(folder), '*_light_hand.csv')))
-    if not files:
-        raise FileNotFoundError(f'{folder}: no *_light_hand.csv files')
     annos = []
-    for path in files:
-        vid = os.path.basename(path)[:-len('_light_hand.csv')]
-        try:
-            frames, kp, sc = read_light_hand_csv(path)
-        except ValueError as e:
-            report.skip(path, f'unreadable skeleton csv ({e})')
-            continue
+    for vid, frames, kp, sc, label_path in iter_raw_folder(folder, report):
         ann = dict(frame_dir=vid, label=-1, img_shape=IMIGUE_IMG_SHAPE, original_shape=IMIGUE_IMG_SHAPE,
                    total_frames=len(frames), keypoint=kp[None], keypoint_score=sc[None], frame_inds=frames)
-        label_path = os.path.join(folder, f'{vid}_label.csv')
-        if os.path.exists(label_path):
+        if label_path is not None:
             try:
                 segments, dropped = frames_to_rows(read_label_csv(label_path), frames)
             except ValueError as e:

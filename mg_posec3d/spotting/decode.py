@@ -125,24 +125,31 @@ class TuneResult:
 
 
 def default_grid() -> dict[str, list]:
-    return dict(mode=list(MODES), threshold=[0.3, 0.4, 0.5, 0.6, 0.7], smooth=[1, 5, 9], min_len=[1, 4, 8],
-                nms=[0.3])
+    return dict(mode=list(MODES), threshold=[0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9], smooth=[1, 5, 9, 15],
+                min_len=[1, 4, 8, 12], nms=[0.3])
 
 
 def tune_decoder(probs: dict[str, np.ndarray], ground_truth: dict[str, list], background: int,
-                 grid: dict[str, list] | None = None, overlap: float = 0.3) -> TuneResult:
-    """The decoding parameters of ``grid`` with the best pooled F1 (overlap > ``overlap``) on labelled sequences
-    (ties: the first in grid order). Tune on a validation split, never on the test split."""
+                 grid: dict[str, list] | None = None, overlap: float = 0.3, use_labels: bool = True,
+                 tie_overlap: float = 0.5) -> TuneResult:
+    """The decoding parameters of ``grid`` with the best pooled F1 (overlap > ``overlap``) on labelled sequences;
+    ties are broken by the F1 at the stricter ``tie_overlap`` (tighter boundaries), then by grid order.
+    ``use_labels`` off: class-agnostic F1 (when another model gives the classes). Tune on a validation split,
+    never on the test split."""
     from ..evaluation.spotting_metric import evaluate_spotting
 
     grid = grid or default_grid()
+    if not use_labels:
+        ground_truth = {k: [(0, s, e) for _, s, e in v] for k, v in ground_truth.items()}
     keys = list(grid)
     best, table = None, []
     for values in itertools.product(*(grid[k] for k in keys)):
         params = DecodeParams(**dict(zip(keys, values))).check()
-        preds = {name: [s[:3] for s in decode_segments(p, background, params)] for name, p in probs.items()}
-        f1 = evaluate_spotting(preds, ground_truth, (overlap, ))[overlap].f1
-        table.append((params.as_dict(), f1))
-        if best is None or f1 > best[1]:
-            best = (params, f1)
-    return TuneResult(best[0], best[1], len(table), table)
+        preds = {name: [(s[0] if use_labels else 0, s[1], s[2]) for s in decode_segments(p, background, params)]
+                 for name, p in probs.items()}
+        scores = evaluate_spotting(preds, ground_truth, (overlap, tie_overlap))
+        key = (scores[overlap].f1, scores[tie_overlap].f1)
+        table.append((params.as_dict(), key[0]))
+        if best is None or key > best[1]:
+            best = (params, key)
+    return TuneResult(best[0], best[1][0], len(table), table)

@@ -27,14 +27,70 @@ def window_centres(num_frames: int, stride: int) -> np.ndarray:
     return centres
 
 
-def window_input(seq: dict, centre: int, window: int) -> dict:
-    """The pipeline input of the window centred on ``centre`` (no label: test mode)."""
-    rows = window_rows(centre, window, seq['keypoint'].shape[1])
+def rows_input(seq: dict, rows: np.ndarray, name: str) -> dict:
+    """The pipeline input (test mode, no label) of the given rows of ``seq``."""
     shape = tuple(seq.get('img_shape', (0, 0)))
-    return dict(frame_dir=f"{seq['frame_dir']}@{int(centre):06d}", total_frames=window, start_index=0,
-                modality='Pose', img_shape=shape, original_shape=tuple(seq.get('original_shape', shape)),
+    return dict(frame_dir=name, total_frames=len(rows), start_index=0, modality='Pose', img_shape=shape,
+                original_shape=tuple(seq.get('original_shape', shape)),
                 keypoint=np.asarray(seq['keypoint'][:, rows], np.float32),
                 keypoint_score=np.asarray(seq['keypoint_score'][:, rows], np.float32))
+
+
+def window_input(seq: dict, centre: int, window: int, part: tuple[int, int] | None = None) -> dict:
+    """The pipeline input of the window centred on ``centre``; with ``part`` = (first row, rows) the window stays
+    inside that part of the sequence (its first/last frame repeated), as at the ends of a recording."""
+    if part is None:
+        rows = window_rows(centre, window, seq['keypoint'].shape[1])
+    else:
+        rows = part[0] + window_rows(centre - part[0], window, part[1])
+    return rows_input(seq, rows, f"{seq['frame_dir']}@{int(centre):06d}")
+
+
+def part_of_rows(seq: dict, centres: np.ndarray) -> list[tuple[int, int]] | None:
+    """For a joined sequence (``joined_from``: (name, first row, rows) per part): the part of each centre."""
+    parts = seq.get('joined_from')
+    if not parts:
+        return None
+    starts = np.array([p[1] for p in parts])
+    idx = np.searchsorted(starts, centres, side='right') - 1
+    return [(int(parts[i][1]), int(parts[i][2])) for i in idx]
+
+
+def segment_input(seq: dict, start: int, end: int, margin: int) -> dict:
+    """The pipeline input of a found segment with ``margin`` frames of context on each side (clipped)."""
+    num_frames = seq['keypoint'].shape[1]
+    rows = np.arange(max(0, start - margin), min(num_frames - 1, end + margin) + 1)
+    return rows_input(seq, rows, f"{seq['frame_dir']}@{int(start):06d}-{int(end):06d}")
+
+
+def classify_segments(seq: dict, segments: Sequence[tuple], classifiers: Sequence[WindowScorer],
+                      gesture_classes: Sequence[int], weights: Sequence[float] | None = None, margin: int = 8
+                      ) -> list[tuple[int, int, int]]:
+    """Two-stage spotting: re-label each found ``(label, start, end)`` with clip classifiers (fused with
+    ``ensemble.fuse``) whose class ``i`` is spotting class ``gesture_classes[i]``."""
+    from ..evaluation.fusion import fuse
+
+    if not segments:
+        return []
+    inputs = [segment_input(seq, s, e, margin) for _, s, e in segments]
+    probs = fuse([c.score_inputs(inputs) for c in classifiers], weights)
+    if probs.shape[1] != len(gesture_classes):
+        raise ValueError(f'the classifiers have {probs.shape[1]} classes, the spotting models '
+                         f'{len(gesture_classes)} gesture classes')
+    return [(int(gesture_classes[int(p.argmax())]), int(s), int(e)) for p, (_, s, e) in zip(probs, segments)]
+
+
+def native_bf16_cpu() -> bool:
+    """Whether this CPU computes bf16 natively (AVX512-BF16 or AMX): oneDNN also reports bf16 support on plain
+    AVX-512 CPUs, where it is emulated and measured slower than fp32 (docs/spotting.md, Speed)."""
+    from ..models.precision import bf16_supported
+
+    try:
+        with open('/proc/cpuinfo', encoding='utf-8') as f:
+            flags = f.read()
+    except OSError:
+        return bf16_supported('cpu')
+    return bf16_supported('cpu') and ('avx512_bf16' in flags or 'amx_bf16' in flags)
 
 
 def background_index(class_names: Sequence[str] | None, given: int | None = None) -> int:
@@ -49,7 +105,7 @@ def background_index(class_names: Sequence[str] | None, given: int | None = None
 
 
 class WindowScorer:
-    """One recognizer with its test pipeline, scoring windows in batches."""
+    """One recognizer with its test pipeline, scoring windows (or segment clips) in batches."""
 
     def __init__(self, loaded, batch_size: int = 16):
         from mmaction.registry import TRANSFORMS  # noqa: F401  (registers transforms)
@@ -64,23 +120,30 @@ class WindowScorer:
             raise ValueError(f'{loaded.config}: the config has no test_pipeline')
         self.pipeline = Compose(cfg.test_pipeline)
         self.window = cfg.get('window')
+        self.stride = cfg.get('stride')  # the config's default for tools/analysis/spot.py
         self.batch_size = batch_size
         self.seconds = 0.0  # wall time spent in pipeline + network
 
-    def score(self, seq: dict, centres: np.ndarray, window: int) -> np.ndarray:
-        """Class probabilities [len(centres), C] of the windows of ``seq`` centred on ``centres``."""
+    def score(self, seq: dict, centres: np.ndarray, window: int, parts: list | None = None) -> np.ndarray:
+        """Class probabilities [len(centres), C] of the windows of ``seq`` centred on ``centres`` (each inside its
+        part of a joined sequence when ``parts`` are given)."""
+        parts = parts or [None] * len(centres)
+        return self.score_inputs([window_input(seq, c, window, p) for c, p in zip(centres, parts)])
+
+    def score_inputs(self, inputs: Sequence[dict]) -> np.ndarray:
+        """Class probabilities [len(inputs), C] of pipeline inputs (windows or clips), in batches."""
         import torch
         from mmengine.dataset import pseudo_collate
 
         t0 = time.perf_counter()
         out = []
-        for i in range(0, len(centres), self.batch_size):
-            batch = [self.pipeline(window_input(seq, c, window)) for c in centres[i:i + self.batch_size]]
+        for i in range(0, len(inputs), self.batch_size):
+            batch = [self.pipeline(dict(x)) for x in inputs[i:i + self.batch_size]]
             with torch.no_grad():
                 samples = self.model.test_step(pseudo_collate(batch))
             out.append(torch.stack([s.pred_score.float().cpu() for s in samples]).numpy())
         self.seconds += time.perf_counter() - t0
-        return np.concatenate(out).astype(np.float64)
+        return np.concatenate(out).astype(np.float64) if out else np.zeros((0, 0))
 
 
 def interpolate_frames(centres: np.ndarray, scores: np.ndarray, num_frames: int) -> np.ndarray:
@@ -100,14 +163,16 @@ class SpotScores:
 
 
 def score_sequence(seq: dict, scorers: Sequence[WindowScorer], window: int, stride: int,
-                   weights: Sequence[float] | None = None) -> SpotScores:
-    """Run every model on the sliding windows of ``seq`` and fuse their probabilities."""
+                   weights: Sequence[float] | None = None, within_parts: bool = False) -> SpotScores:
+    """Run every model on the sliding windows of ``seq`` and fuse their probabilities. ``within_parts``: in a
+    joined sequence, no window crosses a junction of two parts (each junction is treated as a recording's end)."""
     from ..evaluation.fusion import fuse
 
     t0, c0 = time.perf_counter(), time.process_time()
     num_frames = int(seq['keypoint'].shape[1])
     centres = window_centres(num_frames, stride)
-    per_model = [s.score(seq, centres, window) for s in scorers]
+    parts = part_of_rows(seq, centres) if within_parts else None
+    per_model = [s.score(seq, centres, window, parts) for s in scorers]
     sizes = {p.shape[1] for p in per_model}
     if len(sizes) != 1:
         raise ValueError(f'the models have different numbers of classes: {[p.shape[1] for p in per_model]}')

@@ -25,8 +25,10 @@ def plot_timeline(path: str, title: str, predictions: Sequence[Segment], class_n
     unit = 's' if fps else 'frame'
     used = sorted({int(s[0]) for s in list(predictions) + list(ground_truth or [])})
     lanes = {c: i for i, c in enumerate(used)}
-    cmap = plt.get_cmap('tab10' if len(used) <= 10 else 'tab20')
-    colour = {c: cmap(i % cmap.N) for i, c in enumerate(used)}
+    gesture = sorted(set(used) | ({c for c in range(frame_probs.shape[1]) if c != background}
+                                  if frame_probs is not None else set()))
+    cmap = plt.get_cmap('tab10' if len(gesture) <= 10 else 'tab20')
+    colour = {c: cmap(i % cmap.N) for i, c in enumerate(gesture)}
     rows = 2 if frame_probs is not None else 1
     heights = [1.2, max(1.0, 0.45 * len(used))] if rows == 2 else [max(1.0, 0.45 * len(used))]
     fig, axes = plt.subplots(rows, 1, figsize=(12, sum(heights) + 1.2), sharex=True, squeeze=False,
@@ -38,22 +40,22 @@ def plot_timeline(path: str, title: str, predictions: Sequence[Segment], class_n
         for c in range(frame_probs.shape[1]):
             if c == background:
                 continue
-            ax.plot(t, frame_probs[:, c], lw=0.8, color=colour.get(c, 'lightgrey'), label=_label(class_names, c))
+            ax.plot(t, frame_probs[:, c], lw=0.8, color=colour[c], label=_label(class_names, c))
         ax.set_ylim(0, 1)
         ax.set_ylabel('p(class)')
-        if len(used) <= 12 and used:
-            ax.legend(loc='upper right', fontsize=7, ncol=min(6, len(used)))
+        if len(gesture) <= 12:
+            ax.legend(loc='upper right', fontsize=7, ncol=min(6, len(gesture)))
     for label, start, end in ground_truth or []:
-        ax_lane.broken_barh([(start * scale, (end - start + 1) * scale)], (lanes[label] + 0.05, 0.4),
+        # the y axis is inverted below: lane - 0.45 .. lane - 0.05 is the upper half of the lane
+        ax_lane.broken_barh([(start * scale, (end - start + 1) * scale)], (lanes[label] - 0.45, 0.4),
                             facecolors='0.55')
     for label, start, end in predictions:
-        ax_lane.broken_barh([(start * scale, (end - start + 1) * scale)], (lanes[label] - 0.45, 0.4),
+        ax_lane.broken_barh([(start * scale, (end - start + 1) * scale)], (lanes[label] + 0.05, 0.4),
                             facecolors=colour[label])
     ax_lane.set_yticks(range(len(used)))
     ax_lane.set_yticklabels([_label(class_names, c) for c in used], fontsize=8)
-    ax_lane.set_ylim(-0.6, max(len(used), 1) - 0.4)
+    ax_lane.set_ylim(max(len(used), 1) - 0.4, -0.6)  # first class on top
     ax_lane.set_xlabel(unit)
-    ax_lane.invert_yaxis()
     what = 'ground truth (grey, upper) / predicted (colour, lower)' if ground_truth is not None else 'predicted'
     axes[0, 0].set_title(f'{title}: {what}', fontsize=10)
     fig.tight_layout()

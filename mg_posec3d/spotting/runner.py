@@ -75,13 +75,13 @@ def sequence_fps(seq: dict, default: float | None) -> float | None:
 
 
 def spot_all(seqset: SequenceSet, scorers, window: int, stride: int, weights, background: int,
-             log=print) -> list[tuple[dict, object]]:
+             log=print, within_parts: bool = False) -> list[tuple[dict, object]]:
     """Fused per-frame probabilities of every sequence (the expensive part)."""
     from .inference import score_sequence
 
     out = []
     for seq in seqset.sequences:
-        scores = score_sequence(seq, scorers, window, stride, weights)
+        scores = score_sequence(seq, scorers, window, stride, weights, within_parts)
         out.append((seq, scores))
         log(f"{seq['frame_dir']}: {seq['keypoint'].shape[1]} frames, {len(scores.centres)} windows x "
             f'{len(scorers)} model(s), {scores.seconds:.1f} s ({scores.cpu_seconds:.1f} s CPU)')
@@ -112,18 +112,31 @@ def load_frame_scores(path: str):
         raise ValueError(f'{path}: not a scores file of tools/analysis/spot.py --save-scores ({e})') from None
 
 
+def refuse(scores, weights, num_frames: int):
+    """Saved scores fused again from their per-model window probabilities with other ``weights``."""
+    import dataclasses
+
+    from ..evaluation.fusion import fuse
+    from .inference import interpolate_frames
+
+    if len(weights) != len(scores.per_model):
+        raise ValueError(f'{len(weights)} weights for the {len(scores.per_model)} models of the saved scores')
+    fused = fuse(scores.per_model, weights)
+    return dataclasses.replace(scores, fused=fused, frame_probs=interpolate_frames(scores.centres, fused, num_frames))
+
+
 def decode_all(scored, background: int, params: DecodeParams) -> dict[str, list]:
     return {str(seq['frame_dir']): [s[:3] for s in decode_segments(sc.frame_probs, background, params)]
             for seq, sc in scored}
 
 
-def tune(scored, background: int, path: str) -> DecodeParams:
+def tune(scored, background: int, path: str, use_labels: bool = True) -> DecodeParams:
     probs = {str(seq['frame_dir']): sc.frame_probs for seq, sc in scored}
     gts = {str(seq['frame_dir']): seq['segments'] for seq, _ in scored}
-    result = tune_decoder(probs, gts, background)
+    result = tune_decoder(probs, gts, background, use_labels=use_labels)
     with open(path, 'w', encoding='utf-8') as f:
-        json.dump(dict(params=result.params.as_dict(), f1=result.f1, tried=result.tried,
-                       sequences=len(probs)), f, indent=1)
+        json.dump(dict(params=result.params.as_dict(), f1=result.f1, class_agnostic=not use_labels,
+                       tried=result.tried, sequences=len(probs)), f, indent=1)
     return result.params
 
 

@@ -94,7 +94,7 @@ def cut_window(seq: dict, centre: int, window: int, label: int, dtype=np.float16
 
 
 def make_window_dataset(splits: dict[str, list[dict]], label_names: Sequence[str], window: int,
-                        pos_per_segment: int = 4, bg_per_sequence: int = 4, ignore: int = 2,
+                        pos_per_segment: int = 2, bg_per_sequence: int = 2, ignore: int = 2,
                         near_fraction: float = 0.5, seed: int = 0, dtype=np.float16) -> dict:
     """A normal PYSKL pose pickle of training windows (``MGPoseDataset`` reads it, ``tools/train.py`` trains on
     it unchanged) from labelled sequences per split: classes = ``label_names`` + ``background`` (last)."""

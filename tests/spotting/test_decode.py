@@ -101,3 +101,15 @@ def test_bad_parameters_are_refused():
         DecodeParams(mode='viterbi').check()
     with pytest.raises(ValueError, match='2 thresholds for 3 gesture classes'):
         decode_segments(_probs(5, []), 3, DecodeParams(threshold=[0.5, 0.5]))
+
+
+def test_tuning_breaks_ties_by_the_stricter_overlap():
+    # ground truth (0, 10, 19); class 0 has 0.45 on frames 5..30 and 0.55 on 10..19. Threshold 0.4 finds
+    # (0, 5, 30): overlap 9/25 = 0.36, a hit at 0.3 only; threshold 0.5 finds (0, 10, 19): a hit at both.
+    # Both give F1 1 at 0.3; the tie goes to 0.5 (F1 1 at overlap 0.5), not to the first in grid order.
+    p = _probs(40, [(0, 5, 30, 0.45)])
+    p[10:20] = [0.55, 0, 0, 0.45]
+    result = tune_decoder({'s': p}, {'s': [(0, 10, 19)]}, 3,
+                          dict(threshold=[0.4, 0.5], smooth=[1], min_len=[1], nms=[0.3], mode=['class']))
+    assert [f1 for _, f1 in result.table] == [1.0, 1.0]
+    assert result.params.threshold == 0.5

@@ -144,8 +144,55 @@ def test_window_pickle_trains_through_the_normal_dataset(trials, tmp_path):
     emb = os.path.join(REPO, 'mg_posec3d', 'data', 'rtg_trials', 'rtg_spotting_glove50.npy')
     ds = DATASETS.build(dict(type='MGPoseDataset', ann_file=path, pipeline=[], split='train', num_classes=4,
                              label_embeddings=emb))
-    assert len(ds) == 32 and ds.metainfo['classes'] == ('small', 'medium', 'large', 'background')
+    assert len(ds) == 16 and ds.metainfo['classes'] == ('small', 'medium', 'large', 'background')
     first = ds.get_data_info(0)
     np.testing.assert_array_equal(first['label_embedding'], np.load(emb)[first['label']])
     # rows 0-2 are the bundled sample's vectors (the same GloVe words)
     np.testing.assert_array_equal(np.load(emb)[:3], np.load(SAMPLE.replace('rtg_miga22.pkl', 'rtg_glove50.npy')))
+
+
+def test_miga_raw_folders_become_sequences_whose_segments_are_the_track1_clips(tmp_path):
+    """GENERATED raw iMiGUE-style folder (tests/converters/test_miga.py's writer); oracle: the track-1 clip
+    converter cuts exactly the rows of our segments."""
+    from mg_posec3d.converters.miga import convert_raw_folder
+    from mg_posec3d.converters.pyskl import ConversionReport
+    from mg_posec3d.spotting.convert import from_miga_raw
+    from tests.converters.test_miga import _write_raw
+
+    _write_raw(tmp_path, 'v001', 40, labels=[(3, 105, 114), (99, 120, 129)], start_frame=100)
+    _write_raw(tmp_path, 'v002', 12)  # no label csv: a sequence without segments
+    report = ConversionReport()
+    seqs = {a['frame_dir']: a for a in from_miga_raw(str(tmp_path), report)['annotations']}
+    assert seqs['v001']['segments'] == [(2, 5, 14), (31, 20, 29)]  # frames 105..114 are rows 5..14
+    assert seqs['v001']['frame_inds'].tolist() == list(range(100, 140)) and 'segments' not in seqs['v002']
+    clips = {a['frame_dir']: a for a in convert_raw_folder(str(tmp_path))}
+    for k, (label, start, end) in enumerate(seqs['v001']['segments']):
+        clip = clips[f'v001_{k}']
+        assert clip['label'] == label
+        np.testing.assert_array_equal(clip['keypoint'], seqs['v001']['keypoint'][:, start:end + 1])
+    out = str(tmp_path / 'seqs.pkl')
+    from tools.data.convert_sequences import main
+    assert main([str(tmp_path), '--from', 'miga-raw', '--out', out]) == 0
+    assert load_sequences(out).sequences[0]['segments'] == [(2, 5, 14), (31, 20, 29)]
+
+
+def test_pose_pickle_plus_smg_label_files(trials, tmp_path):
+    """Two real trials as an extract_pose-style pickle sampled every 2nd video frame (frame_inds 0, 2, 4, ...),
+    with GENERATED SMG finelabels csv files (1-based ids and frames): segments land on the right rows."""
+    from mg_posec3d.converters.pyskl import ConversionReport
+    from mg_posec3d.spotting.convert import attach_segments
+
+    annos = []
+    for seq in trials.sequences[:2]:
+        a = {k: v for k, v in seq.items() if k != 'segments'}
+        a['frame_inds'] = np.arange(0, 2 * a['keypoint'].shape[1], 2)
+        annos.append(a)
+    first, second = (a['frame_dir'] for a in annos)
+    os.makedirs(tmp_path / 'labels')
+    (tmp_path / 'labels' / f'{first}_finelabels.csv').write_text('2,11,20\n3,31,31\n')
+    report = ConversionReport()
+    out = attach_segments(dict(annotations=annos), str(tmp_path / 'labels'), 'smg', report)
+    # SMG frames 11..20 -> 0-based 10..19 -> rows 5..9 (frames 10, 12, .., 18); frame 31 -> 30 -> row 15
+    assert out['annotations'][0]['segments'] == [(1, 5, 9), (2, 15, 15)]
+    assert 'segments' not in out['annotations'][1]
+    assert f'kept without segments: no label csv (e.g. {second})' in report.summary()

@@ -61,6 +61,25 @@ def models(tmp_path_factory):
 
 
 @pytest.fixture(scope='module')
+def classifier(tmp_path_factory):
+    """A tiny 3-class clip classifier (random weights) for two-stage spotting."""
+    import torch
+    from mmaction.apis import init_recognizer
+
+    from mg_posec3d.layouts import MIGA22
+
+    root = tmp_path_factory.mktemp('clip_model')
+    cfg = root / 'clip.py'
+    cfg.write_text(CONFIG.format(channels=21, kp=False, limb=True, skeletons=[list(x) for x in MIGA22.limbs])
+                   .replace('num_classes=4', 'num_classes=3'))
+    torch.manual_seed(7)
+    model = init_recognizer(str(cfg), None, device='cpu')
+    torch.save({'state_dict': model.state_dict(), 'meta': {'dataset_meta': {'classes': CLASSES[:3]}}},
+               root / 'clip.pth')
+    return [str(cfg), str(root / 'clip.pth')]
+
+
+@pytest.fixture(scope='module')
 def two_trials(tmp_path_factory):
     """The first two real P8 trials as a sequence file."""
     seqs = load_sequences(TRIALS, split='test')
@@ -124,6 +143,19 @@ def test_spot_cli_on_real_trials(models, two_trials, tmp_path, capsys):
                  '--no-plot']) == 0
     for n in names:
         assert read_segment_csv(os.path.join(again, f'{n}_prediction.csv')) == preds[n]
+    # ... and with --weights 0 1 the segments of the limb model's probabilities alone
+    from mg_posec3d.spotting.decode import decode_segments
+    from mg_posec3d.spotting.inference import interpolate_frames
+    from mg_posec3d.spotting.runner import load_decode_params
+    limb = str(tmp_path / 'limb')
+    assert main([two_trials, '--scores-from', out, '--decode-params', str(tmp_path / 'decode.json'), '--out', limb,
+                 '--no-plot', '--weights', '0', '1']) == 0
+    params = load_decode_params(str(tmp_path / 'decode.json'))
+    for seq in seqs:
+        with np.load(os.path.join(out, f"{seq['frame_dir']}_scores.npz")) as z:
+            probs = interpolate_frames(z['centres'], z['per_model'][1], seq['keypoint'].shape[1])
+        want = [s[:3] for s in decode_segments(probs, 3, params)]
+        assert read_segment_csv(os.path.join(limb, f"{seq['frame_dir']}_prediction.csv")) == want
     capsys.readouterr()
     # outputs are never replaced silently
     assert main(argv) == 2
@@ -201,3 +233,55 @@ def test_baseline_cli_on_real_trials(tmp_path, capsys):
     assert sorted(params['class_order']) == [0, 1, 2] and len(params['thresholds']) == 2
     assert main([path, '--tune-split', 'test', '--split', 'test', '--out', out]) == 2
     assert 'is also a --tune-split' in capsys.readouterr().err
+
+
+def test_two_stage_relabels_found_segments_with_the_clip_classifier(models, classifier, two_trials, tmp_path, capsys):
+    """--classify keeps where the segments are and takes each one's class from the clip classifier's argmax on
+    the segment with its margin (oracle: mmaction2's inference_recognizer on that clip)."""
+    from mmaction.apis import inference_recognizer
+
+    from mg_posec3d.apis.inference import load_model
+    from mg_posec3d.spotting.inference import segment_input
+    from tools.analysis.spot import main
+
+    out = str(tmp_path / 'one')
+    base = [two_trials, *models, '--stride', '8', '--threshold', '0.2', '--mode', 'actionness', '--smooth', '1',
+            '--min-len', '1', '--no-plot', '--save-scores']
+    assert main(base + ['--out', out]) == 0
+    two = str(tmp_path / 'two')
+    assert main([two_trials, '--scores-from', out, '--threshold', '0.2', '--mode', 'actionness', '--smooth', '1',
+                 '--min-len', '1', '--no-plot', '--out', two, '--classify', *classifier, '--classify-margin', '5']) == 0
+    capsys.readouterr()
+    clip = load_model(*classifier)
+    found = 0
+    for seq in load_sequences(two_trials).sequences:
+        n = seq['frame_dir']
+        first = read_segment_csv(os.path.join(out, f'{n}_prediction.csv'))
+        second = read_segment_csv(os.path.join(two, f'{n}_prediction.csv'))
+        assert [s[1:] for s in second] == [s[1:] for s in first]
+        for label, s, e in second:
+            want = inference_recognizer(clip.model, segment_input(seq, s, e, 5)).pred_score.numpy().argmax()
+            assert label == want
+            found += 1
+    assert found > 0
+
+
+def test_windows_within_parts_of_a_joined_sequence_equal_the_parts_alone(models, two_trials):
+    """--windows-within-parts: no window crosses the junction of two joined trials, so every window score of the
+    joined sequence equals the score of the same window of its own trial."""
+    from mg_posec3d.apis.inference import load_model
+    from mg_posec3d.spotting.inference import WindowScorer, part_of_rows, window_input
+    from mg_posec3d.spotting.sequences import join_sequences
+
+    a, b = load_sequences(two_trials).sequences
+    joined = join_sequences([a, b], 'ab')
+    ta = a['keypoint'].shape[1]
+    centres = np.array([0, ta - 2, ta - 1, ta, ta + 3, joined['total_frames'] - 1])
+    parts = part_of_rows(joined, centres)
+    assert parts == [(0, ta)] * 3 + [(ta, b['keypoint'].shape[1])] * 3
+    scorer = WindowScorer(load_model(models[2], models[3]))
+    got = scorer.score(joined, centres, 16, parts)
+    want = np.concatenate([scorer.score(a, centres[:3], 16), scorer.score(b, centres[3:] - ta, 16)])
+    np.testing.assert_allclose(got, want, atol=1e-6)
+    crossing = window_input(joined, ta - 1, 16)  # without parts the window does cross the junction
+    assert not np.array_equal(crossing['keypoint'], window_input(a, ta - 1, 16)['keypoint'])

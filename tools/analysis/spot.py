@@ -10,6 +10,7 @@ DIR/<sequence>_prediction.csv (rows label,start,end: 0-based class, first and la
 DIR/<sequence>_timeline.png and, for a video, DIR/<sequence>_overlay.mp4. --eval prints precision, recall and F1
 at overlap > 0.3 (MiGA) and > 0.5 and the class accuracy of matched segments. --tune FILE picks the decoding
 parameters with the best F1 on this (labelled, validation) input and writes them; --decode-params FILE uses them.
+--classify CONFIG CKPT [...] re-labels every found segment with clip classifiers (two-stage spotting).
 See docs/spotting.md.
 """
 import argparse
@@ -23,6 +24,8 @@ from mg_posec3d.fileio import check_outputs
 from mg_posec3d.spotting.decode import MODES, DecodeParams
 from mg_posec3d.spotting.sequences import CSV_FORMATS
 
+DEFAULT_STRIDE = 4
+
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -33,6 +36,9 @@ def parse_args(argv=None):
     g.add_argument('--split', help='only the sequences of this split of the sequence file')
     g.add_argument('--join-by', metavar='FIELD', help='join the sequences sharing FIELD (e.g. subject) end to end '
                    'into one long sequence each, named <FIELD><value>_joined')
+    g.add_argument('--windows-within-parts', action='store_true', help='with --join-by: no window crosses the '
+                   'junction of two joined sequences (treated like the end of a recording: a real recording has no '
+                   'such cuts)')
     g.add_argument('--fps', type=float, help='frame rate of sequences that do not record one (for the timing)')
     g.add_argument('--unsafe-pickle', action='store_true', help='load the sequence file with plain pickle '
                    '(trusted files only)')
@@ -44,19 +50,27 @@ def parse_args(argv=None):
     g.add_argument('--max-frames', type=int, help='use at most N sampled video frames')
     g.add_argument('--no-overlay', action='store_true', help='no overlay video')
     g = p.add_argument_group('inference')
-    g.add_argument('--stride', type=int, default=2, help='a window centred on every K-th frame (default 2)')
+    g.add_argument('--stride', type=int, help="a window centred on every K-th frame (default: the config's "
+                   '`stride`, else 4)')
     g.add_argument('--window', type=int, help="frames per window (default: the config's `window`)")
     g.add_argument('--weights', type=float, nargs='+', help='fusion weight per model (default 2 3 for two '
                    'models, else equal)')
     g.add_argument('--batch-size', type=int, default=16, help='windows per forward pass (default 16)')
     g.add_argument('--precision', choices=['auto', 'fp32', 'bf16'], default='auto',
-                   help='3D CNN precision; auto = bf16 on CPUs with native bf16 (docs/speed.md)')
+                   help='3D CNN precision; auto = bf16 on a GPU with bf16 or a CPU with AVX512-BF16/AMX, else fp32 '
+                   '(emulated bf16 is slower: docs/spotting.md)')
     g.add_argument('--device', default='cpu')
     g.add_argument('--threads', type=int, help='torch CPU threads')
     g.add_argument('--save-scores', action='store_true', help='also write DIR/<sequence>_scores.npz (window and '
                    'per-frame probabilities), to decode again with --scores-from')
     g.add_argument('--scores-from', metavar='DIR', help='read the probabilities saved by --save-scores in DIR '
-                   'instead of running models (to try decoding parameters; no CONFIG CKPT needed)')
+                   'instead of running models (to try decoding parameters or --weights; no CONFIG CKPT needed)')
+    g.add_argument('--classify', nargs='+', metavar='CONFIG CKPT', help='two-stage spotting: re-label every found '
+                   'segment with these clip classifiers (pairs; their classes = the gesture classes, no background)')
+    g.add_argument('--classify-weights', type=float, nargs='+', help='fusion weights of the --classify models '
+                   '(default 2 3 for two, else equal)')
+    g.add_argument('--classify-margin', type=int, default=8, help='frames of context on each side of a segment '
+                   'for --classify (default 8)')
     g.add_argument('--label-names', help='class names file (default: from the checkpoint)')
     g.add_argument('--background-class', type=int, help='index of the background class (default: the class '
                    'named "background")')
@@ -69,7 +83,8 @@ def parse_args(argv=None):
     g.add_argument('--mode', choices=MODES, help=f'decoding rule (default {DecodeParams.mode})')
     g.add_argument('--decode-params', help='JSON written by --tune (flags given here override it)')
     g.add_argument('--tune', metavar='JSON', help='search the decoding parameters with the best F1 on this input '
-                   '(needs ground truth: use a validation split) and write them to JSON')
+                   '(needs ground truth: use a validation split; with --classify the class-agnostic F1) and write '
+                   'them to JSON')
     g = p.add_argument_group('evaluation and output')
     g.add_argument('--eval', action='store_true', help='print precision, recall, F1 at overlap > 0.3 and 0.5')
     g.add_argument('--overlap-inclusive', action='store_true', help='count frames in the overlap ratio (adds 1 '
@@ -99,11 +114,12 @@ def _load_models(args, pairs):
         return 'saved', [], args.window, None
     from mg_posec3d.apis.inference import load_model
     from mg_posec3d.models.precision import bf16_supported, set_precision
-    from mg_posec3d.spotting.inference import WindowScorer
+    from mg_posec3d.spotting.inference import WindowScorer, native_bf16_cpu
 
     precision = args.precision
     if precision == 'auto':
-        precision = 'bf16' if bf16_supported(args.device.split(':')[0]) else 'fp32'
+        device = args.device.split(':')[0]
+        precision = 'bf16' if (native_bf16_cpu() if device == 'cpu' else bf16_supported(device)) else 'fp32'
     scorers = []
     for cfg, ckpt in pairs:
         loaded = load_model(cfg, ckpt, args.device)
@@ -113,16 +129,48 @@ def _load_models(args, pairs):
     if None in windows or len(windows) != 1:
         raise ValueError(f'the configs give window lengths {sorted(map(str, windows))}; pass --window N')
     class_names = next((s.loaded.class_names for s in scorers if s.loaded.class_names), None)
+    if args.stride is None:
+        args.stride = next((s.stride for s in scorers if s.stride), DEFAULT_STRIDE)
     return precision, scorers, windows.pop(), class_names
+
+
+def _load_classifiers(args, precision):
+    """The --classify clip classifiers, as window scorers (their own test pipelines)."""
+    if not args.classify:
+        return []
+    from mg_posec3d.apis.inference import load_model
+    from mg_posec3d.models.precision import set_precision
+    from mg_posec3d.spotting.inference import WindowScorer
+
+    out = []
+    for cfg, ckpt in zip(args.classify[::2], args.classify[1::2]):
+        loaded = load_model(cfg, ckpt, args.device)
+        set_precision(loaded.model, 'fp32' if precision == 'saved' else precision)
+        out.append(WindowScorer(loaded, args.batch_size))
+    return out
+
+
+def _classify(args, scored, predictions, classifiers, class_names, background):
+    from mg_posec3d.spotting.inference import classify_segments
+
+    num_classes = next(sc.frame_probs.shape[1] for _, sc in scored)
+    gesture = [c for c in range(num_classes) if c != background]
+    names = next((c.loaded.class_names for c in classifiers if c.loaded.class_names), None)
+    if names and class_names and list(names) != [class_names[c] for c in gesture]:
+        raise ValueError(f'the --classify models have classes {list(names)}, the spotting models '
+                         f'{[class_names[c] for c in gesture]} (without background)')
+    return {str(seq['frame_dir']): classify_segments(seq, predictions[str(seq['frame_dir'])], classifiers, gesture,
+                                                     args.classify_weights, args.classify_margin)
+            for seq, _ in scored}
 
 
 def _spot(args) -> int:
     t_start = time.perf_counter()
-    if len(args.models) % 2 or not (args.models or args.scores_from):
+    if len(args.models) % 2 or not (args.models or args.scores_from) or len(args.classify or []) % 2:
         raise ValueError('give CONFIG CHECKPOINT pairs')
     pairs = list(zip(args.models[::2], args.models[1::2]))
     params = _decode_params(args)
-    if args.weights is not None and len(args.weights) != len(pairs):
+    if args.weights is not None and pairs and len(args.weights) != len(pairs):
         raise ValueError(f'{len(args.weights)} weights for {len(pairs)} models')
     from mg_posec3d.spotting import runner
 
@@ -164,6 +212,7 @@ def _spot(args) -> int:
     if args.label_names:
         class_names = load_label_names(args.label_names)
     background = None if args.scores_from else background_index(class_names, args.background_class)
+    classifiers = _load_classifiers(args, precision)
     t_models = time.perf_counter()
 
     item = record = None
@@ -182,22 +231,26 @@ def _spot(args) -> int:
         for seq in seqset.sequences:
             scores, saved_names, saved_bg = runner.load_frame_scores(
                 os.path.join(args.scores_from, f"{seq['frame_dir']}_scores.npz"))
+            if args.weights is not None:  # fuse the saved per-model probabilities again with other weights
+                scores = runner.refuse(scores, args.weights, int(seq['keypoint'].shape[1]))
             scored.append((seq, scores))
             class_names = class_names or saved_names
             background = saved_bg if args.background_class is None else args.background_class
     else:
         scored = runner.spot_all(seqset, scorers, window, args.stride, args.weights, background,
-                                 log=lambda s: print(s, file=sys.stderr))
+                                 log=lambda s: print(s, file=sys.stderr), within_parts=args.windows_within_parts)
     if args.save_scores:
         for seq, scores in scored:
             runner.save_frame_scores(os.path.join(args.out, f"{seq['frame_dir']}_scores.npz"), scores, class_names,
                                      background)
     if args.tune:
-        params = runner.tune(scored, background, args.tune)
+        params = runner.tune(scored, background, args.tune, use_labels=not classifiers)
         print(f'tuned decoding parameters (best F1 at overlap > 0.3 on this input): {params.as_dict()} -> '
               f'{args.tune}')
     t0, c0 = time.perf_counter(), time.process_time()
     predictions = runner.decode_all(scored, background, params)
+    if classifiers:
+        predictions = _classify(args, scored, predictions, classifiers, class_names, background)
     decode_s, decode_cpu = time.perf_counter() - t0, time.process_time() - c0
     written = runner.write_outputs(scored, predictions, args.out, class_names, background, not args.no_plot,
                                    args.fps)
@@ -237,6 +290,8 @@ def _spot(args) -> int:
         with open(eval_json, 'w', encoding='utf-8') as f:
             json.dump(dict(input=args.input, split=args.split, join_by=args.join_by, sequences=len(gts),
                            models=[list(p) for p in pairs], weights=args.weights, decode=params.as_dict(),
+                           classify=args.classify, classify_weights=args.classify_weights,
+                           classify_margin=args.classify_margin if args.classify else None,
                            overlap_inclusive=args.overlap_inclusive, speed=speed,
                            scores={str(t): s.as_dict() for t, s in scores.items()}), f, indent=1)
         print(f'wrote {eval_json}')

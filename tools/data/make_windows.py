@@ -1,7 +1,7 @@
 """Cut training windows from labelled long sequences into a normal pose pickle (then `tools/train.py` as usual).
 
   python tools/data/make_windows.py SEQUENCES.pkl.gz --out work_dirs/spotting/rtg_windows.pkl \
-      --split train --split val [--window 32] [--pos-per-segment 4] [--bg-per-sequence 4] [--seed 0]
+      --split train --split val [--window 32] [--pos-per-segment 2] [--bg-per-sequence 2] [--seed 0]
 
 Each window is labelled by its centre frame: the class of the segment holding it, else `background` (the last
 class, after the gesture classes). Centres within --ignore frames of a segment boundary are not used.
@@ -21,8 +21,8 @@ def parse_args(argv=None):
     p.add_argument('--out', required=True, help='output pose pickle of windows')
     p.add_argument('--split', action='append', required=True, help='split of SEQUENCES to cut (repeatable)')
     p.add_argument('--window', type=int, default=32, help='frames per window (default 32)')
-    p.add_argument('--pos-per-segment', type=int, default=4, help='windows centred inside each segment (default 4)')
-    p.add_argument('--bg-per-sequence', type=int, default=4, help='background windows per sequence (default 4)')
+    p.add_argument('--pos-per-segment', type=int, default=2, help='windows centred inside each segment (default 2)')
+    p.add_argument('--bg-per-sequence', type=int, default=2, help='background windows per sequence (default 2)')
     p.add_argument('--near-fraction', type=float, default=0.5,
                    help='share of background windows within one window length of a segment (default 0.5)')
     p.add_argument('--ignore', type=int, default=2, help='skip centres this close to a segment boundary (default 2)')
