@@ -67,3 +67,25 @@ def tool_path(name: str) -> str:
         if os.path.isfile(path):
             return path
     raise FileNotFoundError(f'no tool {name}.py under tools/ or demo/')
+
+
+def random_joint_limb_models(root, config_template: str, classes: list) -> list:
+    """[joint.py, joint.pth, limb.py, limb.pth] under ``root``: tiny miga22 joint (22 channels) and limb (21)
+    recognizers from ``config_template`` (fields channels, kp, limb, skeletons) with random initial weights, saved
+    with ``classes`` in the checkpoint meta as mmengine stores them (GENERATED test models)."""
+    import torch
+    from mmaction.apis import init_recognizer
+
+    from mg_posec3d.layouts import MIGA22
+
+    out = []
+    for name, kp, limb, ch in (('joint', True, False, 22), ('limb', False, True, 21)):
+        cfg = root / f'{name}.py'
+        cfg.write_text(config_template.format(channels=ch, kp=kp, limb=limb,
+                                              skeletons=[list(x) for x in MIGA22.limbs]))
+        torch.manual_seed(len(out))
+        model = init_recognizer(str(cfg), None, device='cpu')   # random initial weights
+        ckpt = root / f'{name}.pth'
+        torch.save({'state_dict': model.state_dict(), 'meta': {'dataset_meta': {'classes': classes}}}, ckpt)
+        out += [str(cfg), str(ckpt)]
+    return out

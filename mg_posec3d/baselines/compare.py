@@ -23,7 +23,7 @@ import numpy as np
 
 from ..evaluation import metrics as M
 from ..evaluation.ensemble import align_dumps, ensemble_aligned, search_weights
-from ..fileio import load_scores, safe_load_pickle, save_pickle, save_scores
+from ..fileio import atomic_open, load_scores, safe_load_pickle, save_pickle, save_scores
 from .ridge import fit_hand_ridge, ridge_scores
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -154,8 +154,7 @@ def run_method(method: Method, fold_ann: str, work_dir: str, epochs: int | None,
     ckpt = last_checkpoint(work_dir)
     for split, dump in dumps.items():
         cfg = load_config(os.path.join(REPO, method.config), dict(opts, **{'test_dataloader.dataset.split': split}))
-        test_checkpoint(cfg, ckpt, dump=dump + '.part.npz')
-        os.replace(dump + '.part.npz', dump)  # a dump only counts as done once complete
+        test_checkpoint(cfg, ckpt, dump=dump)  # written atomically: a dump exists only once complete
     return dumps
 
 
@@ -323,10 +322,10 @@ def write_report(comp: Comparison, out_dir: str) -> dict[str, str]:
     os.makedirs(out_dir, exist_ok=True)
     rows = summary_rows(comp)
     paths = {k: os.path.join(out_dir, f'comparison.{k}') for k in ('md', 'png', 'json')}
-    with open(paths['md'], 'w') as f:
+    with atomic_open(paths['md'], 'w') as f:
         f.write(markdown_table(comp, rows))
     bar_plot(rows, paths['png'])
-    with open(paths['json'], 'w') as f:
+    with atomic_open(paths['json'], 'w') as f:
         json.dump(dict(rows=rows, per_fold=comp.results, seconds=comp.seconds, epochs=comp.epochs,
                        total_seconds=comp.total_seconds,
                        folds=[dict(index=f.index, test=list(f.test), val=list(f.val), train=list(f.train))

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..fileio import atomic_open
 from .decode import DecodeParams, decode_segments, tune_decoder
 from .sequences import SequenceSet, read_segment_csv, rows_to_frames, write_segment_csv
 
@@ -134,7 +135,7 @@ def tune(scored, background: int, path: str, use_labels: bool = True) -> DecodeP
     probs = {str(seq['frame_dir']): sc.frame_probs for seq, sc in scored}
     gts = {str(seq['frame_dir']): seq['segments'] for seq, _ in scored}
     result = tune_decoder(probs, gts, background, use_labels=use_labels)
-    with open(path, 'w', encoding='utf-8') as f:
+    with atomic_open(path, 'w', encoding='utf-8') as f:
         json.dump(dict(params=result.params.as_dict(), f1=result.f1, class_agnostic=not use_labels,
                        tried=result.tried, sequences=len(probs)), f, indent=1)
     return result.params

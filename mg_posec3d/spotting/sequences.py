@@ -24,8 +24,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..annotations import frames_to_rows  # noqa: F401  (one rule; re-exported for the spotting converters)
 from ..datasets.validation import AnnotationError, validate_annotations
-from ..fileio import safe_load_pickle, save_pickle
+from ..fileio import atomic_open, safe_load_pickle, save_pickle
 
 Segment = tuple[int, int, int]  # (label, start, end), end included
 CSV_FORMATS = ('ours', 'imigue', 'smg')
@@ -71,20 +72,6 @@ def check_segments(segments, num_frames: int, where: str, num_classes: int | Non
                                 f'sequence (0..{num_frames - 1}, start <= end)')
         out.append((label, start, end))
     return out
-
-
-def frames_to_rows(segments: Sequence[Segment], frame_inds: np.ndarray) -> tuple[list[Segment], list[Segment]]:
-    """Segments in video frame numbers -> rows of a (possibly strided) sequence: the first and last row whose
-    frame lies in ``start..end``. Returns (converted, dropped: segments with no sampled frame inside)."""
-    frame_inds = np.asarray(frame_inds)
-    out, dropped = [], []
-    for label, start, end in segments:
-        rows = np.flatnonzero((frame_inds >= start) & (frame_inds <= end))
-        if rows.size:
-            out.append((int(label), int(rows[0]), int(rows[-1])))
-        else:
-            dropped.append((int(label), int(start), int(end)))
-    return out, dropped
 
 
 def rows_to_frames(segments: Sequence[Segment], frame_inds: np.ndarray | None) -> list[Segment]:
@@ -141,13 +128,11 @@ def read_segment_csv(path: str, fmt: str = 'ours', num_classes: int | None = Non
 
 
 def write_segment_csv(path: str, segments: Sequence[Segment]) -> None:
-    """Rows ``label,start,end`` (no header), written to a temporary file and renamed (never half-written)."""
-    tmp = f'{path}.tmp'
-    with open(tmp, 'w', newline='', encoding='utf-8') as f:
+    """Rows ``label,start,end`` (no header), written atomically (never half-written)."""
+    with atomic_open(path, 'w', newline='', encoding='utf-8') as f:
         w = csv.writer(f)
         for label, start, end in segments:
             w.writerow([int(label), int(start), int(end)])
-    os.replace(tmp, path)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -174,16 +159,9 @@ def save_sequences(data: dict, path: str) -> None:
     if not path.endswith('.gz'):
         save_pickle(data, path)
         return
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    tmp = f'{path}.tmp'
-    try:
-        with gzip.open(tmp, 'wb', compresslevel=9) as f:
-            pickle.dump(data, f, protocol=4)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    # filename='': the gzip header would otherwise record the temporary file's name
+    with atomic_open(path, 'wb') as raw, gzip.GzipFile(filename='', mode='wb', fileobj=raw, compresslevel=9) as f:
+        pickle.dump(data, f, protocol=4)
 
 
 @dataclass

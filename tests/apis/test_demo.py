@@ -16,6 +16,7 @@ from mg_posec3d.apis.inference import LoadedModel, load_label_names, load_model,
 from mg_posec3d.evaluation.ensemble import ensemble_dumps
 from mg_posec3d.fileio import save_scores
 from mg_posec3d.layouts import COCO17
+from tests.conftest import random_joint_limb_models
 
 DATA = os.path.join(os.path.dirname(__file__), '..', 'data')
 VIDEO = os.path.join(DATA, 'videos', 'basketball_426x240.mp4')
@@ -49,22 +50,7 @@ pytestmark = pytest.mark.usefixtures('one_torch_thread')
 
 @pytest.fixture(scope='module')
 def models(tmp_path_factory):
-    import torch
-    from mmaction.apis import init_recognizer
-
-    from mg_posec3d.layouts import MIGA22
-
-    root = tmp_path_factory.mktemp('demo_models')
-    out = []
-    for name, kp, limb, ch in (('joint', True, False, 22), ('limb', False, True, 21)):
-        cfg = root / f'{name}.py'
-        cfg.write_text(CONFIG.format(channels=ch, kp=kp, limb=limb, skeletons=[list(x) for x in MIGA22.limbs]))
-        torch.manual_seed(len(out))
-        model = init_recognizer(str(cfg), None, device='cpu')   # random initial weights
-        ckpt = root / f'{name}.pth'
-        torch.save({'state_dict': model.state_dict(), 'meta': {'dataset_meta': {'classes': CLASSES}}}, ckpt)
-        out += [str(cfg), str(ckpt)]
-    return out
+    return random_joint_limb_models(tmp_path_factory.mktemp('demo_models'), CONFIG, CLASSES)
 
 
 @pytest.fixture(scope='module')

@@ -12,7 +12,7 @@ import pytest
 
 from mg_posec3d.evaluation.spotting_metric import evaluate_spotting
 from mg_posec3d.spotting.sequences import load_sequences, read_segment_csv, save_sequences
-from tests.conftest import REPO
+from tests.conftest import REPO, random_joint_limb_models
 
 TRIALS = os.path.join(REPO, 'mg_posec3d', 'data', 'rtg_trials', 'rtg_trials_miga22_30fps.pkl.gz')
 VIDEO = os.path.join(REPO, 'tests', 'data', 'videos', 'basketball_426x240.mp4')
@@ -42,22 +42,7 @@ pytestmark = pytest.mark.usefixtures('one_torch_thread')
 
 @pytest.fixture(scope='module')
 def models(tmp_path_factory):
-    import torch
-    from mmaction.apis import init_recognizer
-
-    from mg_posec3d.layouts import MIGA22
-
-    root = tmp_path_factory.mktemp('spot_models')
-    out = []
-    for name, kp, limb, ch in (('joint', True, False, 22), ('limb', False, True, 21)):
-        cfg = root / f'{name}.py'
-        cfg.write_text(CONFIG.format(channels=ch, kp=kp, limb=limb, skeletons=[list(x) for x in MIGA22.limbs]))
-        torch.manual_seed(len(out))
-        model = init_recognizer(str(cfg), None, device='cpu')  # random initial weights
-        ckpt = root / f'{name}.pth'
-        torch.save({'state_dict': model.state_dict(), 'meta': {'dataset_meta': {'classes': CLASSES}}}, ckpt)
-        out += [str(cfg), str(ckpt)]
-    return out
+    return random_joint_limb_models(tmp_path_factory.mktemp('spot_models'), CONFIG, CLASSES)
 
 
 @pytest.fixture(scope='module')

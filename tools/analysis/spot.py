@@ -19,8 +19,8 @@ import os
 import sys
 import time
 
-from mg_posec3d.cli_utils import run_cli
-from mg_posec3d.fileio import check_outputs
+from mg_posec3d.cli_utils import add_debug_argument, cli_main
+from mg_posec3d.fileio import atomic_open, check_outputs
 from mg_posec3d.spotting.decode import MODES, DecodeParams
 from mg_posec3d.spotting.sequences import CSV_FORMATS
 
@@ -92,7 +92,7 @@ def parse_args(argv=None):
     g.add_argument('--no-plot', action='store_true', help='no timeline PNGs')
     g.add_argument('--no-progress', action='store_true', help='no progress bar for pose extraction')
     g.add_argument('--overwrite', action='store_true', help='replace existing outputs')
-    g.add_argument('--debug', action='store_true', help='show the traceback of an error')
+    add_debug_argument(g)
     return p.parse_args(argv)
 
 
@@ -287,7 +287,7 @@ def _spot(args) -> int:
         scores = evaluate_spotting(predictions, gts, (0.3, 0.5), args.overlap_inclusive)
         for line in format_scores(scores):
             print(line)
-        with open(eval_json, 'w', encoding='utf-8') as f:
+        with atomic_open(eval_json, 'w', encoding='utf-8') as f:
             json.dump(dict(input=args.input, split=args.split, join_by=args.join_by, sequences=len(gts),
                            models=[list(p) for p in pairs], weights=args.weights, decode=params.as_dict(),
                            classify=args.classify, classify_weights=args.classify_weights,
@@ -298,9 +298,9 @@ def _spot(args) -> int:
     return 0
 
 
+@cli_main
 def main(argv=None) -> int:
-    args = parse_args(argv)
-    return run_cli(_spot, args, debug=args.debug)
+    return _spot(parse_args(argv))
 
 
 if __name__ == '__main__':

@@ -13,8 +13,8 @@ import os
 import sys
 import time
 
-from mg_posec3d.cli_utils import run_cli
-from mg_posec3d.fileio import check_outputs
+from mg_posec3d.cli_utils import add_debug_argument, cli_main
+from mg_posec3d.fileio import atomic_open, check_outputs
 
 
 def parse_args(argv=None):
@@ -27,7 +27,7 @@ def parse_args(argv=None):
     p.add_argument('--eval', action='store_true', help='print precision, recall, F1 at overlap > 0.3 and 0.5')
     p.add_argument('--overwrite', action='store_true', help='replace existing outputs')
     p.add_argument('--unsafe-pickle', action='store_true', help='load SEQUENCES with plain pickle (trusted only)')
-    p.add_argument('--debug', action='store_true', help='show the traceback of an error')
+    add_debug_argument(p)
     return p.parse_args(argv)
 
 
@@ -72,14 +72,14 @@ def _run(args) -> int:
         for line in format_scores(scores):
             print(line)
         result['scores'] = {str(t): s.as_dict() for t, s in scores.items()}
-    with open(params_json, 'w', encoding='utf-8') as f:
+    with atomic_open(params_json, 'w', encoding='utf-8') as f:
         json.dump(result, f, indent=1)
     return 0
 
 
+@cli_main
 def main(argv=None) -> int:
-    args = parse_args(argv)
-    return run_cli(_run, args, debug=args.debug)
+    return _run(parse_args(argv))
 
 
 if __name__ == '__main__':

@@ -17,7 +17,7 @@ import sys
 
 import numpy as np
 
-from mg_posec3d.cli_utils import run_cli
+from mg_posec3d.cli_utils import add_debug_argument, cli_main
 from mg_posec3d.converters.pyskl import ConversionReport
 from mg_posec3d.fileio import check_outputs
 from mg_posec3d.spotting.sequences import CSV_FORMATS, read_pickle, save_sequences
@@ -37,7 +37,7 @@ def parse_args(argv=None):
     p.add_argument('--float16', action='store_true', help='store keypoints as float16 (rtg-trials always does)')
     p.add_argument('--overwrite', action='store_true', help='replace an existing --out file')
     p.add_argument('--unsafe-pickle', action='store_true', help='load INPUT with plain pickle (trusted files only)')
-    p.add_argument('--debug', action='store_true', help='show the traceback of an error')
+    add_debug_argument(p)
     return p.parse_args(argv)
 
 
@@ -74,9 +74,9 @@ def _convert(args) -> int:
     return 0
 
 
+@cli_main
 def main(argv=None) -> int:
-    args = parse_args(argv)
-    return run_cli(_convert, args, debug=args.debug)
+    return _convert(parse_args(argv))
 
 
 if __name__ == '__main__':

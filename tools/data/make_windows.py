@@ -10,7 +10,7 @@ The output has the same split names as the input and `label_names` = the input's
 import argparse
 import sys
 
-from mg_posec3d.cli_utils import run_cli
+from mg_posec3d.cli_utils import add_debug_argument, cli_main
 from mg_posec3d.fileio import check_outputs
 from mg_posec3d.spotting.sequences import load_sequences
 
@@ -29,7 +29,7 @@ def parse_args(argv=None):
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--overwrite', action='store_true', help='replace an existing --out file')
     p.add_argument('--unsafe-pickle', action='store_true', help='load SEQUENCES with plain pickle (trusted only)')
-    p.add_argument('--debug', action='store_true', help='show the traceback of an error')
+    add_debug_argument(p)
     return p.parse_args(argv)
 
 
@@ -66,9 +66,9 @@ def _make(args) -> int:
     return 0
 
 
+@cli_main
 def main(argv=None) -> int:
-    args = parse_args(argv)
-    return run_cli(_make, args, debug=args.debug)
+    return _make(parse_args(argv))
 
 
 if __name__ == '__main__':
