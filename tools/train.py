@@ -1,4 +1,4 @@
-"""Train a model: `python tools/train.py configs/joint.py [--work-dir DIR] [--resume] [--amp] ...`.
+"""Train a model: `python tools/train.py configs/joint.py [--work-dir DIR] [--resume] [--precision P] ...`.
 
 The work dir is mmengine's: each run logs to a new WORK_DIR/<timestamp>/ (with curves.png, the losses and
 validation accuracy plotted when training ends) and checkpoints are written there atomically (epoch_N.pth,
@@ -21,7 +21,16 @@ def parse_args(argv=None):
     p.add_argument('--trust-checkpoint', action='store_true',
                    help='load the --resume / load_from checkpoint with full unpickling (runs code in it: trusted '
                    'files only)')
-    p.add_argument('--amp', action='store_true', help='mixed-precision training (GPU)')
+    p.add_argument('--amp', action='store_true', help='mixed-precision training (GPU); same as --precision amp')
+    p.add_argument('--precision', choices=['auto', 'fp32', 'bf16', 'amp'], default=None,
+                   help="default: the config's `precision` (else fp32). auto: AMP on a GPU, bf16 on CPUs with native "
+                   'bf16 (avx512_bf16 / amx_bf16), else fp32. bf16: backbone under bf16 autocast; head, loss and '
+                   'optimizer state stay fp32; falls back to fp32 (with a notice) on CPUs that would emulate it')
+    p.add_argument('--channels-last', action=argparse.BooleanOptionalAction, default=None,
+                   help="backbone in channels-last-3d memory format (default: the config's `channels_last`; "
+                   '1.65x faster fp32 CPU training of the demo model, docs/speed.md)')
+    p.add_argument('--allow-emulated-bf16', action='store_true',
+                   help='--precision bf16 even on CPUs without native bf16 (slower; for accuracy comparisons)')
     p.add_argument('--no-validate', action='store_true',
                    help='do not validate during training (as mmaction2\'s --no-validate; no best_* checkpoint)')
     p.add_argument('--auto-scale-lr', action='store_true', help='scale lr by total batch / 32')
@@ -45,7 +54,8 @@ def main(argv=None) -> int:
     set_dataset_options(cfg, skip_invalid=args.skip_invalid, unsafe_pickle=args.unsafe_pickle)
     train(cfg, resume=args.resume, amp=args.amp, auto_scale_lr=args.auto_scale_lr,
           launcher=args.launcher, seed=args.seed, trust_checkpoint=args.trust_checkpoint,
-          validate=not args.no_validate)
+          validate=not args.no_validate, precision=args.precision, channels_last=args.channels_last,
+          allow_emulated_bf16=args.allow_emulated_bf16)
     return 0
 
 

@@ -10,12 +10,17 @@ from mmengine.hooks import Hook
 from ..cli_utils import UserError
 from ..fileio import trusted_checkpoint
 from ..fileio.checkpoint import compare_state_dicts, require_fit, state_dict_of
+from ..models.precision import plan_training
 
 
 def train(cfg: Config, resume: str | bool | None = None, amp: bool = False, auto_scale_lr: bool = False,
           launcher: str = 'none', seed: int | None = None, trust_checkpoint: bool = False, validate: bool = True,
-          plot_curves: bool = True):
+          plot_curves: bool = True, precision: str | None = None, channels_last: bool | None = None,
+          allow_emulated_bf16: bool = False):
     """Build an mmengine Runner from ``cfg`` and train. ``resume``: True/'auto' = latest in work_dir.
+    ``precision`` ('auto' | 'fp32' | 'bf16' | 'amp'; ``amp=True`` means 'amp') and ``channels_last`` default to
+    the config's ``precision`` / ``channels_last`` keys (else fp32, contiguous); ``models.precision.plan_training``
+    says what each becomes on this machine.
     ``trust_checkpoint``: fully unpickle the checkpoint resumed or loaded (``load_from``), that file only.
     ``validate=False``: no validation during training (mmaction2's ``--no-validate``). ``plot_curves``: at the
     end, draw the logged losses and validation accuracy into ``WORK_DIR/<timestamp>/curves.png``."""
@@ -26,9 +31,10 @@ def train(cfg: Config, resume: str | bool | None = None, amp: bool = False, auto
         cfg.val_cfg, cfg.val_dataloader, cfg.val_evaluator = None, None, None
     if seed is not None:
         cfg.randomness = dict(seed=seed, deterministic=False)
-    if amp:
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.loss_scale = 'dynamic'
+    plan = plan_training('amp' if amp else precision or cfg.get('precision', 'fp32'),
+                         cfg.get('channels_last', False) if channels_last is None else channels_last,
+                         allow_emulated_bf16)
+    plan.configure(cfg)
     if auto_scale_lr:
         cfg.auto_scale_lr.enable = True
     if launcher != 'none':
@@ -46,6 +52,10 @@ def train(cfg: Config, resume: str | bool | None = None, amp: bool = False, auto
         raise UserError(f'load_from {cfg.load_from}: no such checkpoint')
     runner = Runner.from_cfg(cfg)
     runner.register_hook(CheckpointFitHook(), priority='VERY_HIGH')
+    plan.apply(runner.model)
+    if plan.notice:
+        runner.logger.warning(plan.notice)
+    runner.logger.info(f'training in {plan.describe()}')
     trusted = cfg.get('load_from') or (find_latest_checkpoint(cfg.work_dir) if cfg.get('resume') else None)
     with trusted_checkpoint(trusted) if trust_checkpoint and trusted else contextlib.nullcontext():
         runner.train()

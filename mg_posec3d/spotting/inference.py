@@ -80,19 +80,6 @@ def classify_segments(seq: dict, segments: Sequence[tuple], classifiers: Sequenc
     return [(int(gesture_classes[int(p.argmax())]), int(s), int(e)) for p, (_, s, e) in zip(probs, segments)]
 
 
-def native_bf16_cpu() -> bool:
-    """Whether this CPU computes bf16 natively (AVX512-BF16 or AMX): oneDNN also reports bf16 support on plain
-    AVX-512 CPUs, where it is emulated and measured slower than fp32 (docs/spotting.md, Speed)."""
-    from ..models.precision import bf16_supported
-
-    try:
-        with open('/proc/cpuinfo', encoding='utf-8') as f:
-            flags = f.read()
-    except OSError:
-        return bf16_supported('cpu')
-    return bf16_supported('cpu') and ('avx512_bf16' in flags or 'amx_bf16' in flags)
-
-
 def background_index(class_names: Sequence[str] | None, given: int | None = None) -> int:
     """The background class: ``given``, else the class named ``background``."""
     if given is not None:

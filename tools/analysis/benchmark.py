@@ -33,6 +33,7 @@ import torch
 
 from mg_posec3d.cli_utils import UserError, add_debug_argument, cli_main
 from mg_posec3d.fileio import atomic_open, check_outputs
+from mg_posec3d.models.precision import bf16_supported
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SAMPLE = os.path.join(REPO, 'mg_posec3d', 'data', 'rtg_sample', 'rtg_miga22.pkl')
@@ -527,7 +528,8 @@ def _env(device: str) -> dict:
         pass
     return dict(cpu=cpu, cpus=os.cpu_count(), threads=_THREADS, torch=torch.__version__, numpy=np.__version__,
                 mmaction2=mmaction.__version__, device=torch.cuda.get_device_name() if device == 'cuda' else 'cpu',
-                bf16_native=bool(torch.ops.mkldnn._is_mkldnn_bf16_supported()))
+                bf16_native=bf16_supported('cpu'),
+                bf16_onednn=bool(torch.ops.mkldnn._is_mkldnn_bf16_supported()))
 
 
 def parse_args(argv=None):

@@ -114,12 +114,12 @@ def _load_models(args, pairs):
         return 'saved', [], args.window, None
     from mg_posec3d.apis.inference import load_model
     from mg_posec3d.models.precision import bf16_supported, set_precision
-    from mg_posec3d.spotting.inference import WindowScorer, native_bf16_cpu
+    from mg_posec3d.spotting.inference import WindowScorer
 
     precision = args.precision
     if precision == 'auto':
         device = args.device.split(':')[0]
-        precision = 'bf16' if (native_bf16_cpu() if device == 'cpu' else bf16_supported(device)) else 'fp32'
+        precision = 'bf16' if bf16_supported(device) else 'fp32'
     scorers = []
     for cfg, ckpt in pairs:
         loaded = load_model(cfg, ckpt, args.device)
