@@ -19,8 +19,9 @@ def train(cfg: Config, resume: str | bool | None = None, amp: bool = False, auto
           allow_emulated_bf16: bool = False):
     """Build an mmengine Runner from ``cfg`` and train. ``resume``: True/'auto' = latest in work_dir.
     ``precision`` ('auto' | 'fp32' | 'bf16' | 'amp'; ``amp=True`` means 'amp') and ``channels_last`` default to
-    the config's ``precision`` / ``channels_last`` keys (else fp32, contiguous); ``models.precision.plan_training``
-    says what each becomes on this machine.
+    the config's ``precision`` / ``channels_last`` keys (else fp32, contiguous; a config key
+    ``allow_emulated_bf16=True`` acts as the argument); ``models.precision.plan_training`` says what each becomes
+    on this machine.
     ``trust_checkpoint``: fully unpickle the checkpoint resumed or loaded (``load_from``), that file only.
     ``validate=False``: no validation during training (mmaction2's ``--no-validate``). ``plot_curves``: at the
     end, draw the logged losses and validation accuracy into ``WORK_DIR/<timestamp>/curves.png``."""
@@ -33,7 +34,7 @@ def train(cfg: Config, resume: str | bool | None = None, amp: bool = False, auto
         cfg.randomness = dict(seed=seed, deterministic=False)
     plan = plan_training('amp' if amp else precision or cfg.get('precision', 'fp32'),
                          cfg.get('channels_last', False) if channels_last is None else channels_last,
-                         allow_emulated_bf16)
+                         allow_emulated_bf16 or bool(cfg.get('allow_emulated_bf16', False)))
     plan.configure(cfg)
     if auto_scale_lr:
         cfg.auto_scale_lr.enable = True

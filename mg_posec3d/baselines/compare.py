@@ -48,6 +48,11 @@ METHODS: dict[str, Method] = {m.name: m for m in (
     Method('posec3d_limb_mse', 'PoseC3D limb, CE + 20 MSE', 'configs/demo/limb.py'),
     Method('posec3d_limb_js', 'PoseC3D limb, CE + JS', 'configs/demo/limb_js.py'),
     Method('posec3d_joint_js_only', 'PoseC3D joint, JS alone', 'configs/demo/joint_js_only.py', default=False),
+    # fp32 vs bf16 training of the same model (docs/speed.md); emulated where the CPU has no native bf16
+    Method('posec3d_joint_mse_bf16', 'PoseC3D joint, CE + 20 MSE, bf16 training', 'configs/demo/joint.py',
+           {'precision': 'bf16', 'allow_emulated_bf16': True}, default=False),
+    Method('posec3d_limb_mse_bf16', 'PoseC3D limb, CE + 20 MSE, bf16 training', 'configs/demo/limb.py',
+           {'precision': 'bf16', 'allow_emulated_bf16': True}, default=False),
     Method('stgcn_joint', 'ST-GCN joint', 'configs/demo/stgcn_joint.py'),
     Method('stgcn_bone', 'ST-GCN bone', 'configs/demo/stgcn_bone.py'),
 )}

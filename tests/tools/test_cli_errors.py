@@ -160,18 +160,24 @@ def test_tool_failure_is_one_error_line_and_debug_shows_the_traceback(case, tmp_
         tool(name).main(argv + ['--debug'])
 
 
-def test_run_demo_step_failure_is_one_error_line(monkeypatch, capsys):
+def test_run_demo_step_failure_is_one_error_line(monkeypatch, capsys, tmp_path):
     mod = tool('run_demo')
     calls = []
 
-    def child(cmd, **kwargs):  # STUB for the child process: the step fails, as a failing tool does
-        calls.append(cmd)
-        return subprocess.CompletedProcess(cmd, 2)
+    class FailingTraining:  # STUB for the training processes: they fail, as a failing tool does
+        def __init__(self, cmd, **kwargs):
+            calls.append(cmd)
+            kwargs['stdout'].write('error: the reason, as the tool printed it\n')
 
-    monkeypatch.setattr(mod.subprocess, 'run', child)
+        def wait(self):
+            return 2
+
+    monkeypatch.setattr(mod.subprocess, 'Popen', FailingTraining)
+    monkeypatch.setattr(mod, 'OUT', str(tmp_path / 'demo'))  # not the repository's work_dirs/demo
     message = one_error_line('run_demo', [], capsys)
-    assert re.fullmatch(r'error: demo step tools/(train|test)\.py exited with status 2: .*', message)
-    assert len(calls) == 1  # it stopped at the failing step
+    assert re.fullmatch(r'error: demo step tools/train\.py exited with status 2 \(the reason, as the tool printed '
+                        r'it\): python tools/train\.py configs/demo/joint\.py .*demo/joint/train\.log\)', message)
+    assert len(calls) == 2  # joint and limb were started side by side; nothing ran after them
     with pytest.raises(UserError):
         mod.main(['--debug'])
     assert calls[-1][-1] == '--debug'  # the step itself is asked for its traceback too

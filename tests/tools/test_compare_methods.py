@@ -100,6 +100,25 @@ def test_ridge_tool_on_real_clips(four_subjects, capsys):
     assert mean == pytest.approx(np.mean(per_fold), abs=1e-3)  # the per-fold lines are rounded
 
 
+def test_ridge_tool_on_named_splits_dumps_scores_for_the_ensemble(four_subjects, tmp_path, capsys):
+    data = safe_load_pickle(four_subjects)
+    ann = tmp_path / 'splits.pkl'
+    save_pickle(dict(data, split=dict(data['split'], train=data['split']['P1'] + data['split']['P2']
+                                      + data['split']['P3'])), ann)
+    dump = tmp_path / 'ridge_P4.npz'
+    args = ['--ann-file', str(ann), '--train-split', 'train', '--test-split', 'P4', '--dump', str(dump)]
+    assert _tool('ridge_baseline').main(args) == 0
+    printed = float(capsys.readouterr().out.split('P4: top-1 ')[1].split(',')[0])
+    scores = load_scores(dump)
+    assert sorted(scores.ids) == sorted(data['split']['P4'])
+    assert printed == pytest.approx(float((scores.scores.argmax(1) == scores.labels).mean()), abs=1e-3)
+    np.testing.assert_allclose(scores.scores.sum(1), 1, rtol=1e-5)  # probabilities, fusable like a model's
+    assert _tool('ridge_baseline').main(args) == 2  # an existing dump is kept without --overwrite
+    assert 'pass --overwrite' in capsys.readouterr().err
+    assert _tool('ridge_baseline').main(args[:4] + ['--test-split', 'P9']) == 2
+    assert "no split 'P9'" in capsys.readouterr().err
+
+
 @pytest.mark.slow
 def test_one_fold_one_epoch_comparison(four_subjects, tmp_path, capsys, one_torch_thread):
     work, out = tmp_path / 'work', tmp_path / 'report'

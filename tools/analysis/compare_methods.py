@@ -7,7 +7,8 @@ Trains and tests every method (demo-size configs) on each fold (test = a group o
 more participant for checkpoint and fusion-weight selection, train = the rest), fuses them, fits the ridge
 reference on the same folds, and writes comparison.md (table), comparison.png (bar plot) and comparison.json
 to --out. Finished (fold, method) runs are reused from --work-dir, so an interrupted run continues.
-Methods (default): posec3d_{joint,limb}_{ce,mse,js}, stgcn_{joint,bone}; also posec3d_joint_js_only.
+Methods (default): posec3d_{joint,limb}_{ce,mse,js}, stgcn_{joint,bone}; also posec3d_joint_js_only and
+posec3d_{joint,limb}_mse_bf16 (bf16 training, emulated on CPUs without native bf16).
 `make compare` runs the default.
 """
 import argparse
@@ -26,7 +27,7 @@ def parse_args(argv=None):
     p.add_argument('--max-folds', type=int, help='run only the first K folds (a quick look)')
     p.add_argument('--methods', nargs='+', metavar='NAME',
                    help=f'methods to run, in this order: {", ".join(C.METHODS)} (default: all but '
-                   'posec3d_joint_js_only)')
+                   'the js_only and bf16 variants)')
     p.add_argument('--epochs', type=int, help='training epochs of every method (default: each demo config\'s)')
     p.add_argument('--jobs', type=int, default=1,
                    help='trainings side by side, one CPU thread each (2 on a 2-core machine; default 1)')
