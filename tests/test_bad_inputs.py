@@ -1008,6 +1008,66 @@ def _(tmp, capsys):
     return err, r'^error: .*decode\.json: not a JSON file: Expecting value: line 1 column 1'
 
 
+
+# ---- pitfalls (branch pitfalls): config pitfall warnings logged when training / testing starts ----
+def _pitfall_lines(tmp, capsys, cfg=None, stage='test', build=None):
+    """The CONFIG PITFALL lines logged (mmengine WARNING) for ``cfg`` at ``stage`` start, or while ``build``s."""
+    from mmengine.logging import MMLogger
+
+    from mg_posec3d.config_checks import warn_config_pitfalls
+
+    MMLogger.get_instance(f'pitfalls_{tmp}')  # a new logger (unique name) writing to this test's captured stdout
+    capsys.readouterr()
+    if build is not None:
+        build()
+    else:
+        warn_config_pitfalls(cfg, stage)
+    return '\n'.join(x for x in capsys.readouterr().out.splitlines() if 'CONFIG PITFALL' in x)
+
+
+def _paper_config(name='joint.py'):
+    from mmengine.config import Config
+    return Config.fromfile(os.path.join(REPO, 'configs', name))
+
+
+@case('flipped test views, training never flips (a warning)')
+def _(tmp, capsys):
+    cfg = _paper_config()
+    cfg.train_dataloader.dataset.pipeline = [t for t in cfg.train_dataloader.dataset.pipeline if t.type != 'Flip']
+    return _pitfall_lines(tmp, capsys, cfg), (
+        r'WARNING - CONFIG PITFALL: test_dataloader\.dataset\.pipeline\.4 \(FastGeneratePoseTarget double=True\) '
+        r'averages horizontally flipped views, but the training pipeline never flips: .* Turn it off with '
+        r'--cfg-options test_dataloader\.dataset\.pipeline\.4\.double=False')
+
+
+@case('Flip without the flip lists of the layout (a warning)')
+def _(tmp, capsys):
+    cfg = _paper_config()
+    del cfg.train_dataloader.dataset.pipeline[6]['left_kp'], cfg.train_dataloader.dataset.pipeline[6]['right_kp']
+    return _pitfall_lines(tmp, capsys, cfg, 'train'), (
+        r'CONFIG PITFALL: train_dataloader\.dataset\.pipeline\.6 \(Flip\) flips without left_kp/right_kp: it '
+        r'mirrors x but keeps every joint in its own channel, .* --cfg-options '
+        r'train_dataloader\.dataset\.pipeline\.6\.left_kp=\[2,3,4,8,10,12,13,14,15,16\] ')
+
+
+@case('clip_len longer than most clips (a warning)')
+def _(tmp, capsys):
+    path = _ann_file(tmp, [_clip('a', T=10), _clip('b', T=12), _clip('c', T=60)])
+    lines = _pitfall_lines(tmp, capsys, build=lambda: _dataset(path, pipeline=[
+        dict(type='UniformSampleFrames', clip_len=48)]))
+    return lines, (r'CONFIG PITFALL: .*ann\.pkl split train: pipeline\.0\.clip_len=48 is longer than 67% of the '
+                   r'clips \(median 12 frames\), so frames are repeated .* --cfg-options '
+                   r'<train\|val\|test>_dataloader\.dataset\.pipeline\.0\.clip_len=12 ')
+
+
+@case('label embeddings of another width than the head (a warning)')
+def _(tmp, capsys):
+    cfg = _paper_config()
+    cfg.train_dataloader.dataset.label_embeddings = SAMPLE_EMB
+    return _pitfall_lines(tmp, capsys, cfg, 'train'), (
+        r'CONFIG PITFALL: train_dataloader\.dataset\.label_embeddings .*rtg_glove50\.npy holds 50-d vectors but '
+        r'model\.cls_head\.embedding_dim=300: set --cfg-options model\.cls_head\.embedding_dim=50 ')
+
 def _load_tool(name):
     import importlib.util
     spec = importlib.util.spec_from_file_location(name, tool_path(name))

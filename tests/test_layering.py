@@ -11,7 +11,7 @@ from tests.conftest import REPO
 PKG = 'mg_posec3d'
 # ground floor, then datasets/converters, then pose/models, then apis/evaluation (tools/ sit on top of all)
 FLOORS = {'compat': 0, 'cli_utils': 0, 'resources': 0, 'fileio': 0, 'layouts': 0, 'embeddings': 0, 'heatmaps': 0,
-          'annotations': 0, 'skeleton_graph': 0,
+          'annotations': 0, 'skeleton_graph': 0, 'config_checks': 0,
           'datasets': 1, 'converters': 1,
           'pose': 2, 'models': 2,
           'apis': 3, 'evaluation': 3, 'baselines': 4, 'spotting': 4}

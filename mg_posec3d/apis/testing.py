@@ -9,6 +9,7 @@ import os.path as osp
 from mmengine.config import Config
 
 from ..cli_utils import UserError
+from ..config_checks import warn_config_pitfalls
 from ..datasets.validation import is_unlabelled
 from ..fileio import check_outputs, load_checkpoint, safe_load_pickle, trusted_checkpoint
 from ..fileio.checkpoint import CheckpointError, require_fit, state_dict_of
@@ -145,6 +146,7 @@ def test_checkpoint(config: str | Config, checkpoint: str, work_dir: str | None 
     cfg.test_evaluator = evaluators
     with trusted_checkpoint(checkpoint) if trust_checkpoint else contextlib.nullcontext():  # this file only
         runner = Runner.from_cfg(cfg)
+        warn_config_pitfalls(runner.cfg, 'test', logger=runner.logger)  # into this run's log, before scoring
         channels_last = precision == 'bf16' or bool(cfg.get('channels_last', False))
         if precision != 'fp32' or channels_last:  # fp32 channels-last: the same scores (to 1e-5), faster on CPUs
             from ..models.precision import set_precision

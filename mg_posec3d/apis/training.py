@@ -8,6 +8,7 @@ from mmengine.config import Config
 from mmengine.hooks import Hook
 
 from ..cli_utils import UserError
+from ..config_checks import warn_config_pitfalls
 from ..fileio import trusted_checkpoint
 from ..fileio.checkpoint import compare_state_dicts, require_fit, state_dict_of
 from ..models.precision import plan_training
@@ -57,6 +58,7 @@ def train(cfg: Config, resume: str | bool | None = None, amp: bool = False, auto
     if plan.notice:
         runner.logger.warning(plan.notice)
     runner.logger.info(f'training in {plan.describe()}')
+    warn_config_pitfalls(runner.cfg, 'train', logger=runner.logger)  # into this run's log, before any epoch
     trusted = cfg.get('load_from') or (find_latest_checkpoint(cfg.work_dir) if cfg.get('resume') else None)
     with trusted_checkpoint(trusted) if trust_checkpoint and trusted else contextlib.nullcontext():
         runner.train()

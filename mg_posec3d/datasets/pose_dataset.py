@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
 from mmaction.datasets import PoseDataset
 from mmaction.registry import DATASETS
 from mmengine.logging import MMLogger
 
+from ..config_checks import clip_length_pitfalls, log_pitfalls
 from ..embeddings import load_label_embeddings
 from ..fileio import load_pickle
 from ..layouts import get_layout
@@ -65,6 +67,11 @@ class MGPoseDataset(PoseDataset):
             logger.warning(report.format() + f'\n{len(report.bad_samples)} sample(s) dropped (skip_invalid).')
             annos = [a for a in annos if str(a.get('frame_dir')) not in report.bad_samples]
 
+        # clip_len against this split's clips: only the loaded data can tell (config_checks)
+        frames = [a.get('total_frames') or np.shape(a['keypoint'])[1] for a in annos
+                  if a.get('total_frames') or np.ndim(a.get('keypoint')) == 4]  # [M, T, V, C]
+        log_pitfalls(clip_length_pitfalls(frames, getattr(self.pipeline, 'transforms', []),
+                                          f'{self.ann_file} split {self.split}'), logger)
         if isinstance(data, dict) and 'label_names' in data and 'classes' not in self._metainfo:
             self._metainfo['classes'] = tuple(data['label_names'])
         if self.label_embeddings_file:
