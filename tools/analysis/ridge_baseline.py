@@ -10,6 +10,8 @@ subjects and the mean. Splits: fits on the annotation file's --train-split, prin
 fuses with the deep models. K frames and the ridge strength are always chosen inside the training clips only, by
 leave-one-subject-out (so training clips need the field `subject`, from at least 2 subjects).
 """
+from __future__ import annotations
+
 import argparse
 import sys
 
