@@ -25,6 +25,7 @@ ITERS_PER_EPOCH = 48 // 8  # 48 training clips, batch 8
 
 def _options(ann: str, epochs: int) -> list:
     opts = [f'train_cfg.max_epochs={epochs}', f'param_scheduler.0.T_max={epochs}', 'default_hooks.logger.interval=1',
+            'train_cfg.val_begin=1', 'train_cfg.val_interval=1',
             'train_dataloader.dataset.pipeline.0.clip_len=8', 'val_dataloader.dataset.pipeline.0.clip_len=8',
             'test_dataloader.dataset.pipeline.0.clip_len=8', 'train_dataloader.batch_size=8', 'randomness.seed=0']
     for key in ('train', 'val', 'test'):

@@ -4,8 +4,9 @@ from .fast_generate_pose_target import FastGeneratePoseTarget
 from .keypoint_vector import KeypointVector
 from .load_image import LoadImageFile
 from .pack_pose_for_heatmap import PackPoseForHeatmap
+from .region_compact import RegionCompact
 from .rgbpose_decode import RGBPoseDecode
 from .skeleton_features import LayoutGenSkeFeat
 
 __all__ = ['FastGeneratePoseTarget', 'PackPoseForHeatmap', 'RGBPoseDecode', 'SampleClipFrames', 'KeypointVector',
-           'LoadImageFile', 'LayoutGenSkeFeat']
+           'LoadImageFile', 'LayoutGenSkeFeat', 'RegionCompact']
