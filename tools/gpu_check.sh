@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # GPU readiness check, one command (about 3-5 minutes on one GPU):
-#   1. tools/analysis/benchmark.py --device cuda --sections abd --quick: heatmap rendering (CPU pipeline vs on the
-#      GPU), the paper-size and demo models' forward / train step per precision (fp32, AMP, bf16, each with and
-#      without channels-last-3d), and training throughput with real loading (DataLoader workers running each
-#      pipeline) vs synthetic input already on the GPU;
+#   1. tools/analysis/benchmark.py --device cuda --sections abd --quick --demo-batch 16: heatmap rendering (CPU
+#      pipeline vs on the GPU), the paper-size and demo models' forward / train step per precision (fp32, AMP,
+#      bf16, each with and without channels-last-3d), and training throughput with real loading (DataLoader
+#      workers running each pipeline) vs synthetic input already on the GPU;
 #   2. one epoch of the paper-size joint model (configs/gpu/joint_rtg_sample.py: SlowOnly-R50, AMP, channels-last-3d,
 #      cudnn_benchmark, heatmaps rendered on the GPU) on the bundled sample, then time per iteration, data time and
 #      peak GPU memory from its log.
@@ -60,8 +60,9 @@ fi
 rm -rf "$OUT/train"  # only reached without a previous run or with --overwrite: one run's logs in the summary
 BENCH_OPTS=(--json "$OUT/benchmark.json" --overwrite)
 if [ "$DEVICE" = cuda ]; then
-    "$PY" -c 'import torch; p = torch.cuda.get_device_properties(0); print(f"GPU: {p.name}, {p.total_memory / 2**30:.0f} GiB")'
-    BENCH=(--device cuda --sections abd --quick)
+    "$PY" -c 'import torch; p = torch.cuda.get_device_properties(0)
+print(f"GPU: {p.name}, {p.total_memory / 2**30:.0f} GiB")'
+    BENCH=(--device cuda --sections abd --quick --demo-batch 16)  # --quick: fewer clips and repeats, GPU batches
     TRAIN_OPTS=()
 else
     echo "CPU fallback: no GPU used; tiny settings check the script, the figures are not GPU figures"
@@ -76,13 +77,18 @@ fi
 START=$(date +%s)
 if [ "$SKIP_BENCH" = 0 ]; then
     echo; echo "\$ $PY tools/analysis/benchmark.py ${BENCH[*]} ${BENCH_OPTS[*]}"
-    "$PY" tools/analysis/benchmark.py "${BENCH[@]}" "${BENCH_OPTS[@]}" | tee "$OUT/benchmark.md"
+    "$PY" tools/analysis/benchmark.py "${BENCH[@]}" "${BENCH_OPTS[@]}" | tee "$OUT/benchmark.md" \
+        || { echo "error: the benchmark failed (its output above)" >&2; exit 1; }
 fi
 
 echo; echo "\$ $PY tools/train.py configs/gpu/joint_rtg_sample.py --work-dir $OUT/train ${TRAIN_OPTS[*]}"
 TRAIN_START=$(date +%s)
-"$PY" tools/train.py configs/gpu/joint_rtg_sample.py --work-dir "$OUT/train" "${TRAIN_OPTS[@]}" > "$OUT/train.log" 2>&1 \
-    || { tail -n 30 "$OUT/train.log" >&2; echo "error: training failed (log: $OUT/train.log)" >&2; exit 1; }
+"$PY" tools/train.py configs/gpu/joint_rtg_sample.py --work-dir "$OUT/train" "${TRAIN_OPTS[@]}" \
+    > "$OUT/train.log" 2>&1 || {
+    tail -n 30 "$OUT/train.log" >&2
+    echo "error: training failed (log: $OUT/train.log)" >&2
+    exit 1
+}
 TRAIN_END=$(date +%s)
 
 "$PY" - "$OUT/train" "$DEVICE" "$((TRAIN_END - TRAIN_START))" "$((TRAIN_END - START))" <<'EOF'
