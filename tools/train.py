@@ -28,7 +28,7 @@ def parse_args(argv=None):
                    'optimizer state stay fp32; falls back to fp32 (with a notice) on CPUs that would emulate it')
     p.add_argument('--channels-last', action=argparse.BooleanOptionalAction, default=None,
                    help="backbone in channels-last-3d memory format (default: the config's `channels_last`; "
-                   '1.65x faster fp32 CPU training of the demo model, docs/speed.md)')
+                   '1.4x faster fp32 CPU training of the demo model, docs/speed.md)')
     p.add_argument('--allow-emulated-bf16', action='store_true',
                    help='--precision bf16 even on CPUs without native bf16 (slower; for accuracy comparisons)')
     p.add_argument('--no-validate', action='store_true',

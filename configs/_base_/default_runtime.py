@@ -14,7 +14,7 @@ default_hooks = dict(
 # Training precision and memory format (tools/train.py --precision / --channels-last override them):
 # auto = AMP (fp16 autocast, dynamic loss scaling) on a GPU, bf16 on CPUs with native bf16, else fp32.
 precision = 'auto'
-channels_last = True  # channels-last-3d backbone: 1.65x faster fp32 CPU training of the demo model (docs/speed.md)
+channels_last = True  # channels-last-3d backbone: 1.4x faster fp32 CPU training of the demo model (docs/speed.md)
 
 env_cfg = dict(
     cudnn_benchmark=True,  # fixed input sizes: cuDNN picks the fastest convolution algorithms once

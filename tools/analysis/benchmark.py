@@ -3,6 +3,7 @@
   python tools/analysis/benchmark.py                    # CPU: sections a, b, c; markdown table on stdout
   python tools/analysis/benchmark.py --quick --json out.json
   python tools/analysis/benchmark.py --device cuda      # adds GPU rendering + training with real loading (d)
+  python tools/analysis/benchmark.py --sections be --repeats 2   # training precision + torch.compile only
   python tools/analysis/benchmark.py --agreement        # bf16 vs fp32 top-1 agreement of a briefly trained model
 
 --json and --save-checkpoint files that exist are refused before anything is measured, unless --overwrite.
@@ -12,10 +13,16 @@ Sections (each measured side by side in one run; ratios are what to compare on a
      ``FastGeneratePoseTarget`` (and ``PackPoseForHeatmap``, which renders on the model's device), joint and
      limb, 48x56x56 (train pipeline) and 48x64x64 (val pipeline); torch pinned to 1 thread; CPU time of
      this thread, best of ``--repeats`` per clip (robust to other processes on the machine).
-  b  SlowOnly-R50 pose model (PoseC3D config) forward and train step, fp32 vs bf16 (+ channels-last-3d).
+  b  training precision: forward and train step (fwd + bwd + optimizer step, ``Recognizer3D.train_step`` with
+     the optimizer wrapper training builds) of the paper-size SlowOnly-R50 (configs/joint.py, batch ``--batch``
+     x 22 x 48 x 56 x 56) and of the demo model (base_channels 8, stage_blocks (2, 2, 2), batch ``--demo-batch``
+     x 22 x 16 x 24 x 24): fp32 vs bf16 (and AMP on CUDA), each with and without channels-last-3d, resolved by
+     ``plan_training`` exactly as ``tools/train.py --precision`` does (bf16 forced even where it is emulated).
   c  test-time cost per sample: ``--test-clips`` clips x flip at 48x64x64, pipeline + model.
   d  (``--device cuda``) the same on the GPU, on-device rendering, and training throughput with real
-     loading (DataLoader workers running each pipeline) vs synthetic input.
+     loading (DataLoader workers running each pipeline) vs synthetic input, in the precision training picks.
+  e  torch.compile (inductor, default mode) of the demo backbone: eager vs compiled forward and train step, both
+     channels-last-3d, and the compile time (wall time of the first call).
 """
 from __future__ import annotations
 
@@ -43,6 +50,13 @@ BACKBONE = dict(type='ResNet3dSlowOnly', depth=50, pretrained=None, in_channels=
                 num_stages=3, out_indices=(2, ), stage_blocks=(4, 6, 3), conv1_stride_s=1, pool1_stride_s=1,
                 inflate=(0, 1, 1), spatial_strides=(2, 2, 2), temporal_strides=(1, 1, 2), dilations=(1, 1, 1))
 HEAD_CHANNELS = 512
+# The demo recipe's model and input (configs/demo/joint.py: an eighth-width backbone, 2 blocks per stage,
+# 16 frames at 24 x 24, batch 16); fixed here so that figures measured on different days compare.
+DEMO_BACKBONE = dict(BACKBONE, base_channels=8, stage_blocks=(2, 2, 2))
+DEMO_HEAD_CHANNELS = 128
+DEMO_INPUT = dict(clip_len=16, size=24, batch=16)
+# the paper's optimizer (its lr is irrelevant to speed; a small one keeps repeated steps on one batch finite)
+SCHEDULE = os.path.join(REPO, 'configs', '_base_', 'schedules', 'sgd_cosine_100e.py')
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -174,8 +188,7 @@ def bench_device_render(clips: list[dict], size: int, clip_len: int, device: str
 
         def step(pre=pre, data=data):
             pre(data, False)
-            if device == 'cuda':
-                torch.cuda.synchronize()
+            _sync(device)
 
         step()
         best = math.inf
@@ -190,19 +203,30 @@ def bench_device_render(clips: list[dict], size: int, clip_len: int, device: str
 # ---------------------------------------------------------------------------------------------------------
 # model
 # ---------------------------------------------------------------------------------------------------------
-def build_model(num_classes: int = 3, in_channels: int = 22):
+def build_model(num_classes: int = 3, in_channels: int = 22, backbone: dict | None = None,
+                head_channels: int | None = None):
+    """Recognizer3D with the paper's SlowOnly-R50 (default) or ``backbone`` and an I3D (cross-entropy) head."""
     from mmaction.registry import MODELS
 
     return MODELS.build(dict(
-        type='Recognizer3D', backbone=dict(BACKBONE, in_channels=in_channels),
-        cls_head=dict(type='I3DHead', in_channels=HEAD_CHANNELS, num_classes=num_classes, dropout_ratio=0.5,
-                      average_clips='prob'),
+        type='Recognizer3D', backbone=dict(backbone or BACKBONE, in_channels=in_channels),
+        cls_head=dict(type='I3DHead', in_channels=head_channels or HEAD_CHANNELS, num_classes=num_classes,
+                      dropout_ratio=0.5, average_clips='prob'),
         data_preprocessor=dict(type='HeatmapDataPreprocessor', format_shape='NCTHW')))
+
+
+def demo_model_kw() -> dict:
+    return dict(backbone=DEMO_BACKBONE, head_channels=DEMO_HEAD_CHANNELS)
 
 
 def real_heatmaps(clips: list[dict], n: int, size: int, clip_len: int, kind: str = 'joint') -> torch.Tensor:
     pipe = pipeline('fast', kind, size, clip_len)
     return torch.stack([_run(pipe, clips[i % len(clips)], i)['inputs'][0] for i in range(n)])
+
+
+def _sync(device: str) -> None:
+    if device == 'cuda':
+        torch.cuda.synchronize()
 
 
 def _clock(device: str):
@@ -218,12 +242,10 @@ def _interleaved(fns: dict, repeats: int, device: str) -> dict:
     best = {k: math.inf for k in fns}
     for rnd in range(repeats + 1):
         for k, fn in fns.items():
-            if device == 'cuda':
-                torch.cuda.synchronize()
+            _sync(device)
             t = clock()
             fn()
-            if device == 'cuda':
-                torch.cuda.synchronize()
+            _sync(device)
             if rnd:
                 best[k] = min(best[k], clock() - t)
     return best
@@ -233,6 +255,7 @@ VARIANTS = (('fp32', False), ('bf16', False), ('fp32', True), ('bf16', True))
 
 
 def _variant_models(device: str, variants=VARIANTS) -> dict:
+    """Inference variants (``set_precision``, as tools/test.py --precision) of the paper model."""
     from mg_posec3d.models.precision import set_precision
 
     models = {}
@@ -243,39 +266,117 @@ def _variant_models(device: str, variants=VARIANTS) -> dict:
     return models
 
 
-def bench_model(x: torch.Tensor, device: str, repeats: int, train: bool = True) -> dict:
-    """clips/s of forward (eval, no grad) and train step (fwd + bwd + SGD) per precision variant
-    (fp32/bf16, with and without channels-last-3d), variants interleaved."""
+def training_plans(device: str) -> dict:
+    """Training precision variants, resolved by ``plan_training`` as tools/train.py does: fp32 and bf16 (and AMP
+    on CUDA), each without and with channels-last-3d. bf16 is forced where the CPU would emulate it (to measure
+    it); a variant that resolves to another precision (bf16 on a GPU without bf16) is left out."""
+    from mg_posec3d.models.precision import plan_training
+
+    cuda = device == 'cuda'
+    plans = {}
+    for cl in (False, True):
+        for precision in ('fp32', 'bf16', 'amp') if cuda else ('fp32', 'bf16'):
+            plan = plan_training(precision, channels_last=cl, allow_emulated_bf16=True, cuda=cuda)
+            if plan.precision == precision:
+                plans[precision + ('_cl' if cl else '')] = plan
+    return plans
+
+
+def training_setup(plan, device: str, **model_kw):
+    """(model, optimizer wrapper) as a training run builds them: the paper's optimizer settings, the wrapper
+    type from ``plan.configure`` (mmengine's AmpOptimWrapper for CUDA AMP / bf16), the model through
+    ``plan.apply`` (CPU bf16 autocast, channels-last-3d)."""
+    from mmengine.config import Config
+    from mmengine.optim import build_optim_wrapper
+
+    cfg = Config(dict(optim_wrapper=dict(Config.fromfile(SCHEDULE).optim_wrapper, type='OptimWrapper')))
+    cfg.optim_wrapper.optimizer.lr = 1e-3
+    plan.configure(cfg)
+    torch.manual_seed(0)
+    model = plan.apply(build_model(**model_kw).to(device))
+    return model, build_optim_wrapper(model, cfg.optim_wrapper)
+
+
+def synthetic_batch(x: torch.Tensor) -> dict:
+    """``Recognizer3D.train_step`` data for the clips ``x`` [N, C, T, H, W] (one clip per sample, class 0)."""
+    from mmaction.structures import ActionDataSample
+
+    return dict(inputs=list(x.unsqueeze(1)), data_samples=[ActionDataSample().set_gt_label(0) for _ in x])
+
+
+def bench_model(x: torch.Tensor, device: str, repeats: int, train: bool = True, **model_kw) -> dict:
+    """clips/s of forward (eval, no grad) and train step per training precision variant (:func:`training_plans`),
+    variants interleaved. The train step is ``model.train_step`` with the optimizer wrapper: data preprocessor,
+    forward, loss, backward and SGD step under the plan's autocast, as in a training run."""
     x = x.to(device)
-    labels = torch.zeros(x.shape[0], dtype=torch.long, device=device)
-    models = _variant_models(device)
+    data = synthetic_batch(x)
+    setups = {k: training_setup(plan, device, **model_kw) for k, plan in training_plans(device).items()}
+
+    def fwd(model, wrapper):
+        model.eval()
+        with torch.no_grad(), wrapper.optim_context(model):
+            model.cls_head(model.backbone(x))
+
+    def step(model, wrapper):
+        model.train()
+        model.train_step(data, wrapper)
+
+    out = {k: {} for k in setups}
+    t_fwd = _interleaved({k: (lambda s=s: fwd(*s)) for k, s in setups.items()}, repeats, device)
+    for k in setups:
+        out[k]['forward'] = x.shape[0] / t_fwd[k]
+    if train:
+        t_step = _interleaved({k: (lambda s=s: step(*s)) for k, s in setups.items()}, repeats, device)
+        for k in setups:
+            out[k]['train_step'] = x.shape[0] / t_step[k]
+    for name in out:
+        for k in list(out[name]):
+            out[name][f'{k}_vs_fp32'] = out[name][k] / out['fp32'][k]
+    return out
+
+
+def bench_compile(clips: list[dict], device: str, repeats: int, batch: int) -> dict:
+    """torch.compile (inductor, default mode) of the demo backbone: compile time (first call, wall) and the best
+    steady-state time (s) of a forward (eval, no grad) and a train step (fwd + bwd + SGD), against the same model
+    eager; both fp32 in channels-last-3d, the training default (configs/_base_/default_runtime.py)."""
+    from mg_posec3d.models.precision import plan_training
+
+    plan = plan_training('fp32', channels_last=True, cuda=device == 'cuda')
+    x = real_heatmaps(clips, batch, DEMO_INPUT['size'], DEMO_INPUT['clip_len']).to(device)
+    labels = torch.zeros(batch, dtype=torch.long, device=device)
+    out = dict(input=f"batch {batch} x 22 x {DEMO_INPUT['clip_len']} x {DEMO_INPUT['size']} x {DEMO_INPUT['size']}")
 
     def fwd(model):
         model.eval()
         with torch.no_grad():
             model.cls_head(model.backbone(x))
 
-    opts = {k: torch.optim.SGD(m.parameters(), lr=1e-3, momentum=0.9) for k, m in models.items()}
-
     def step(model, opt):
         model.train()
         opt.zero_grad(set_to_none=True)
-        loss = torch.nn.functional.cross_entropy(model.cls_head(model.backbone(x)), labels)
-        loss.backward()
+        torch.nn.functional.cross_entropy(model.cls_head(model.backbone(x)), labels).backward()
         opt.step()
 
-    out = {k: {} for k in models}
-    t_fwd = _interleaved({k: (lambda m=m: fwd(m)) for k, m in models.items()}, repeats, device)
-    for k in models:
-        out[k]['forward'] = x.shape[0] / t_fwd[k]
-    if train:
-        t_step = _interleaved({k: (lambda m=m, o=opts[k]: step(m, o)) for k, m in models.items()}, repeats,
-                              device)
-        for k in models:
-            out[k]['train_step'] = x.shape[0] / t_step[k]
-    for name in out:
-        for k in list(out[name]):
-            out[name][f'{k}_vs_fp32'] = out[name][k] / out['fp32'][k]
+    for name in ('forward', 'train_step'):
+        torch._dynamo.reset()  # each compiled in a fresh cache: compile time of this graph alone
+        eager, compiled = [plan.apply(build_model(**demo_model_kw()).to(device)) for _ in range(2)]
+        compiled.backbone = torch.compile(compiled.backbone)
+        models = {'eager': eager, 'compiled': compiled}
+        if name == 'forward':
+            fns = {k: (lambda m=m: fwd(m)) for k, m in models.items()}
+        else:
+            opts = {k: torch.optim.SGD(m.parameters(), lr=1e-3, momentum=0.9) for k, m in models.items()}
+            fns = {k: (lambda m=m, o=opts[k]: step(m, o)) for k, m in models.items()}
+        t = time.perf_counter()  # wall: inductor compiles in subprocesses
+        try:
+            fns['compiled']()
+        except Exception as e:  # a compiler failure is a result here: report it, go on
+            out[name] = dict(error=f'{type(e).__name__}: {str(e).splitlines()[0][:300]}')
+            continue
+        compile_s = time.perf_counter() - t
+        best = _interleaved(fns, repeats, device)
+        out[name] = dict(eager=best['eager'], compiled=best['compiled'], speedup=best['eager'] / best['compiled'],
+                         compile_s=compile_s)
     return out
 
 
@@ -325,28 +426,22 @@ class _ClipDataset(torch.utils.data.Dataset):
         return self.pipe(copy.deepcopy(self.clips[i]))
 
 
-def bench_loading(clips: list[dict], device: str, batch: int, workers: int, iters: int,
-                  precision: str) -> dict:
-    """Train iterations/s on ``device``: DataLoader over real clips with each pipeline (renderer in the
-    workers, or on the device) vs synthetic input already on the device."""
+def bench_loading(clips: list[dict], device: str, batch: int, workers: int, iters: int) -> dict:
+    """Train clips/s on ``device`` in the precision and memory format training picks by default (configs'
+    ``precision = 'auto'``, ``channels_last = True``: AMP and channels-last-3d on a GPU): DataLoader over real clips
+    with each pipeline (renderer in the workers, or on the device) vs synthetic input already on the device."""
     from mmengine.dataset import pseudo_collate
-    from mmengine.optim import AmpOptimWrapper, OptimWrapper
 
-    def wrapper(model):
-        opt = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
-        if precision == 'bf16':
-            return AmpOptimWrapper(optimizer=opt, dtype='bfloat16')
-        return OptimWrapper(optimizer=opt)
+    from mg_posec3d.models.precision import plan_training
 
-    out = {}
+    plan = plan_training('auto', channels_last=True, cuda=device == 'cuda')
+    out = {'precision': plan.describe()}
     for r in ('mmaction2', 'fast', 'pack'):
         pipe = pipeline(r, 'joint', 56, 48)
         loader = torch.utils.data.DataLoader(_ClipDataset(clips, pipe), batch_size=batch, shuffle=True,
                                              num_workers=workers, collate_fn=pseudo_collate, drop_last=True,
                                              persistent_workers=workers > 0)
-        torch.manual_seed(0)
-        model = build_model().to(device)
-        ow = wrapper(model)
+        model, wrapper = training_setup(plan, device)
         done, t0, it = 0, None, iter(loader)
         while done < iters + 2:
             try:
@@ -354,27 +449,22 @@ def bench_loading(clips: list[dict], device: str, batch: int, workers: int, iter
             except StopIteration:
                 it = iter(loader)
                 continue
-            model.train_step(data, ow)
+            model.train_step(data, wrapper)
             done += 1
             if done == 2:  # warm-up (worker start, cudnn autotune)
-                torch.cuda.synchronize()
+                _sync(device)
                 t0 = time.perf_counter()
-        torch.cuda.synchronize()
+        _sync(device)
         out[f'real_{r}'] = iters * batch / (time.perf_counter() - t0)
-    torch.manual_seed(0)
-    model = build_model().to(device)
-    ow = wrapper(model)
-    x = torch.rand(batch, 1, 22, 48, 56, 56, device=device)
-    from mmaction.structures import ActionDataSample
-    samples = [ActionDataSample().set_gt_label(0) for _ in range(batch)]
-    data = dict(inputs=list(x), data_samples=samples)
+    model, wrapper = training_setup(plan, device)
+    data = synthetic_batch(torch.rand(batch, 22, 48, 56, 56, device=device))
     for _ in range(2):
-        model.train_step(data, ow)
-    torch.cuda.synchronize()
+        model.train_step(data, wrapper)
+    _sync(device)
     t0 = time.perf_counter()
     for _ in range(iters):
-        model.train_step(data, ow)
-    torch.cuda.synchronize()
+        model.train_step(data, wrapper)
+    _sync(device)
     out['synthetic'] = iters * batch / (time.perf_counter() - t0)
     for r in ('mmaction2', 'fast', 'pack'):
         out[f'real_{r}_vs_synthetic'] = out[f'real_{r}'] / out['synthetic']
@@ -475,15 +565,29 @@ def markdown(res: dict) -> str:
     if 'device_render' in res:
         lines += ['', f"On-device rendering ({env['device']}, batched): " + ', '.join(
             f"{size} {k} {v:.3f} ms/clip" for size, per in res['device_render'].items() for k, v in per.items())]
-    if 'model' in res:
-        m = res['model']
+    if 'model' in res or 'model_demo' in res:
         n = res['model_threads']
-        lines += ['', f"**b. SlowOnly-R50 ({res['model_input']}, {n} torch thread{'s' if n > 1 else ''})**, "
-                  'clips/s (x fp32)', '',
-                  '| variant | forward | train step |', '|---|---|---|']
-        for name, r in m.items():
-            tr = f"{r['train_step']:.2f} ({r['train_step_vs_fp32']:.2f}x)" if 'train_step' in r else '-'
-            lines.append(f"| {name} | {r['forward']:.2f} ({r['forward_vs_fp32']:.2f}x) | {tr} |")
+        native = 'native' if env.get('bf16_native') else 'emulated: no avx512_bf16 / amx_bf16 in the CPU flags'
+        lines += ['', f"**b. Training precision** ({n} torch thread{'s' if n > 1 else ''}; variants from "
+                  f"`plan_training`; bf16 on the CPU {native}), clips/s (x fp32)", '',
+                  '| model, input | variant | forward | train step |', '|---|---|---|---|']
+        for key, label in (('model', 'paper SlowOnly-R50'), ('model_demo', 'demo model')):
+            for i, (name, r) in enumerate(res.get(key, {}).items()):
+                tr = f"{r['train_step']:.2f} ({r['train_step_vs_fp32']:.2f}x)" if 'train_step' in r else '-'
+                first = f"{label}, {res[key + '_input']}" if i == 0 else ''
+                lines.append(f"| {first} | {name} | {r['forward']:.2f} ({r['forward_vs_fp32']:.2f}x) | {tr} |")
+    if 'compile' in res:
+        c = res['compile']
+        lines += ['', f"**e. torch.compile (inductor) of the demo backbone** ({c['input']}, {res['model_threads']} "
+                  'torch thread(s), fp32 channels-last-3d), s, best of repeats after compiling', '',
+                  '| step | eager | compiled | speed-up | compile time (wall) |', '|---|---|---|---|---|']
+        for k in ('forward', 'train_step'):
+            r = c[k]
+            if 'error' in r:
+                lines.append(f"| {k} | - | compiling failed: {r['error']} | - | - |")
+            else:
+                lines.append(f"| {k} | {r['eager']:.3f} | {r['compiled']:.3f} | {r['speedup']:.2f}x | "
+                             f"{r['compile_s']:.1f} |")
     if 'test_time' in res:
         t = res['test_time']
         lines += ['', f"**c. Test-time cost per sample** ({t['views']} views = clips x flip, 48x64x64), s", '',
@@ -496,7 +600,7 @@ def markdown(res: dict) -> str:
                   f"(bf16 + channels-last: {t['speedup_total_bf16_cl']:.2f}x)."]
     if 'loading' in res:
         lo = res['loading']
-        lines += ['', '**d. Training throughput with real loading** (clips/s)', '',
+        lines += ['', f"**d. Training throughput with real loading** ({lo['precision']}), clips/s", '',
                   '| input | clips/s | vs synthetic |', '|---|---|---|']
         for r in ('mmaction2', 'fast', 'pack'):
             lines.append(f"| real, {r} | {lo[f'real_{r}']:.1f} | {lo[f'real_{r}_vs_synthetic']:.2f} |")
@@ -542,11 +646,14 @@ def parse_args(argv=None):
     p.add_argument('--sizes', type=int, nargs='+', default=[56, 64], help='56: train pipeline, else val')
     p.add_argument('--batch', type=int, default=None,
                    help='model batch (default 2 on CPU, quick 1; 16 on CUDA)')
+    p.add_argument('--demo-batch', type=int, default=None,
+                   help=f"demo model batch in section b (default {DEMO_INPUT['batch']}, quick 4) and e")
     p.add_argument('--threads', type=int, default=None,
                    help='torch threads for sections b, c (default 1 on CPU: per-core figures in CPU time, '
                         'robust on a shared machine; all on CUDA)')
     p.add_argument('--test-clips', type=int, default=None, help='clips per test sample (default 10, quick 2)')
-    p.add_argument('--sections', default='abc', help='which of a, b, c (and d with --device cuda) to run')
+    p.add_argument('--sections', default='abc',
+                   help='which of a, b, c, d (--device cuda only) and e (torch.compile, minutes) to run')
     p.add_argument('--workers', type=int, default=8, help='DataLoader workers for section d')
     p.add_argument('--iters', type=int, default=20, help='train iterations for section d')
     p.add_argument('--agreement', action='store_true',
@@ -564,6 +671,9 @@ def parse_args(argv=None):
 def main(argv=None) -> int:
     args = parse_args(argv)
     check_outputs([p for p in (args.json, args.save_checkpoint) if p], args.overwrite)
+    unknown = sorted(set(args.sections) - set('abcde'))
+    if unknown:
+        raise UserError(f"--sections {args.sections}: unknown section {', '.join(unknown)} (sections are a-e)")
     if args.device == 'cuda' and not torch.cuda.is_available():
         raise UserError('--device cuda but no CUDA device')
     if args.checkpoint and not os.path.isfile(args.checkpoint):
@@ -577,6 +687,7 @@ def main(argv=None) -> int:
     repeats = args.repeats or (3 if quick else 5)
     test_clips = args.test_clips or (2 if quick else 10)
     batch = args.batch or (16 if args.device == 'cuda' else 1 if quick else 2)
+    demo_batch = args.demo_batch or (4 if quick else DEMO_INPUT['batch'])
     threads = args.threads or (_THREADS if args.device == 'cuda' else 1)
     res: dict = {'env': _env(args.device), 'args': vars(args)}
     clips = load_clips(n_clips)
@@ -594,13 +705,17 @@ def main(argv=None) -> int:
         x = real_heatmaps(clips, batch, 56, args.clip_len)
         res['model_input'] = f'batch {batch} x 22 x {args.clip_len} x 56 x 56'
         res['model'] = bench_model(x, args.device, repeats)
+        xd = real_heatmaps(clips, demo_batch, DEMO_INPUT['size'], DEMO_INPUT['clip_len'])
+        res['model_demo_input'] = 'batch {} x 22 x {} x {} x {}'.format(demo_batch, *xd.shape[2:])
+        res['model_demo'] = bench_model(xd, args.device, repeats, **demo_model_kw())
+    if 'e' in args.sections:
+        res['compile'] = bench_compile(clips, args.device, repeats, demo_batch)
     if 'c' in args.sections:
         res['test_time'] = bench_test_time(clips, test_clips, args.clip_len, args.device, repeats,
                                            chunk=20 if args.device == 'cuda' else 4)
     torch.set_num_threads(_THREADS)
     if 'd' in args.sections and args.device == 'cuda':
-        res['loading'] = bench_loading(load_clips(10 ** 6, 'train'), 'cuda', batch, args.workers, args.iters,
-                                       'bf16' if torch.cuda.is_bf16_supported() else 'fp32')
+        res['loading'] = bench_loading(load_clips(10 ** 6, 'train'), 'cuda', batch, args.workers, args.iters)
     if args.agreement:
         if args.checkpoint:
             model = build_model()
