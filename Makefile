@@ -44,9 +44,9 @@ demo: install
 test: install
 	$(BIN)/python -m pytest -q tests
 
-# cross-subject comparison of the skeleton methods on the bundled sample (not part of `make test`; ~1 h on 2 cores)
+# cross-subject comparison of the skeleton methods on the bundled sample (not part of `make test`; < 1 h on 2 cores)
 compare: install
-	$(BIN)/python tools/analysis/compare_methods.py --epochs 6 --jobs 2 --out work_dirs/compare/report --overwrite
+	$(BIN)/python tools/analysis/compare_methods.py --jobs 2 --out work_dirs/compare/report --overwrite
 
 lint: install
 	$(BIN)/ruff check mg_posec3d tools demo tests configs requirements setup.py

@@ -42,23 +42,23 @@ class Method:
 _CE_ONLY = {'model.cls_head.loss_emb_weight': 0.0}
 METHODS: dict[str, Method] = {m.name: m for m in (
     Method('posec3d_joint_ce', 'PoseC3D joint, CE', 'configs/demo/joint.py', _CE_ONLY),
-    Method('posec3d_joint_mse', 'PoseC3D joint, CE + 20 MSE', 'configs/demo/joint.py'),
+    Method('posec3d_joint_mse', 'PoseC3D joint, CE + MSE', 'configs/demo/joint.py'),
     Method('posec3d_joint_js', 'PoseC3D joint, CE + JS', 'configs/demo/joint_js.py'),
     Method('posec3d_limb_ce', 'PoseC3D limb, CE', 'configs/demo/limb.py', _CE_ONLY),
-    Method('posec3d_limb_mse', 'PoseC3D limb, CE + 20 MSE', 'configs/demo/limb.py'),
+    Method('posec3d_limb_mse', 'PoseC3D limb, CE + MSE', 'configs/demo/limb.py'),
     Method('posec3d_limb_js', 'PoseC3D limb, CE + JS', 'configs/demo/limb_js.py'),
     Method('posec3d_joint_js_only', 'PoseC3D joint, JS alone', 'configs/demo/joint_js_only.py', default=False),
     # fp32 vs bf16 training of the same model (docs/speed.md); emulated where the CPU has no native bf16
-    Method('posec3d_joint_mse_bf16', 'PoseC3D joint, CE + 20 MSE, bf16 training', 'configs/demo/joint.py',
+    Method('posec3d_joint_mse_bf16', 'PoseC3D joint, CE + MSE, bf16 training', 'configs/demo/joint.py',
            {'precision': 'bf16', 'allow_emulated_bf16': True}, default=False),
-    Method('posec3d_limb_mse_bf16', 'PoseC3D limb, CE + 20 MSE, bf16 training', 'configs/demo/limb.py',
+    Method('posec3d_limb_mse_bf16', 'PoseC3D limb, CE + MSE, bf16 training', 'configs/demo/limb.py',
            {'precision': 'bf16', 'allow_emulated_bf16': True}, default=False),
     Method('stgcn_joint', 'ST-GCN joint', 'configs/demo/stgcn_joint.py'),
     Method('stgcn_bone', 'ST-GCN bone', 'configs/demo/stgcn_bone.py'),
 )}
 # fixed-weight fusions (name, label, inputs, weights); 'best_val' is searched per fold on the validation subject
 FUSIONS = (
-    ('posec3d_joint_limb_2to3', 'PoseC3D joint + limb 2:3 (CE + 20 MSE, the MiGA 2023 recipe)',
+    ('posec3d_joint_limb_2to3', 'PoseC3D joint + limb 2:3 (CE + MSE, the MiGA 2023 recipe)',
      ('posec3d_joint_mse', 'posec3d_limb_mse'), (2.0, 3.0)),
     ('stgcn_joint_bone_1to1', 'ST-GCN joint + bone 1:1', ('stgcn_joint', 'stgcn_bone'), (1.0, 1.0)),
 )
