@@ -134,3 +134,22 @@ def test_unknown_section_is_one_error_line(benchmark, capsys, tmp_path):
     assert benchmark.main(['--sections', 'bx', '--json', str(out)]) == 2
     assert capsys.readouterr().err.strip() == 'error: --sections bx: unknown section x (sections are a-e)'
     assert not out.exists()
+
+
+def test_demo_model_of_the_benchmark_is_the_demo_config(benchmark):
+    """The benchmark's 'demo model' rows must measure what configs/demo/joint.py trains."""
+    from mmengine.config import Config
+
+    from tests.conftest import REPO
+
+    cfg = Config.fromfile(f'{REPO}/configs/demo/joint.py')
+    def plain(v):
+        return tuple(v) if isinstance(v, (list, tuple)) else v
+
+    for key, value in benchmark.DEMO_BACKBONE.items():
+        assert plain(cfg.model.backbone[key]) == plain(value), key
+    assert cfg.model.cls_head.in_channels == benchmark.DEMO_HEAD_CHANNELS
+    pipeline = cfg.train_dataloader.dataset.pipeline
+    assert pipeline[0]['clip_len'] == benchmark.DEMO_INPUT['clip_len']
+    assert next(t for t in pipeline if t['type'] == 'Resize')['scale'] == (benchmark.DEMO_INPUT['size'], ) * 2
+    assert cfg.train_dataloader.batch_size == benchmark.DEMO_INPUT['batch']
