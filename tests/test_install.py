@@ -15,6 +15,7 @@ from importlib import metadata
 import numpy as np
 import pytest
 import torch
+from mmengine.config import Config
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from setuptools.config.setupcfg import read_configuration
@@ -187,6 +188,7 @@ INSTALLED_RUN = r'''
 import json, os, sys
 from importlib import metadata
 import torch
+from mmengine.config import Config
 from packaging.requirements import Requirement
 import mg_posec3d
 from mg_posec3d import resources
@@ -300,8 +302,9 @@ def test_pip_install_into_a_fresh_venv_runs_a_shipped_config(tmp_path, one_torch
     data = safe_load_pickle(SAMPLE)
     first = data['split']['test'][:len(got['frame_dirs'])]
     label = {a['frame_dir']: a['label'] for a in data['annotations']}
-    assert got['frame_dirs'] == first and len(first) == 4  # the demo config's test batch size
+    batch_size = Config.fromfile(os.path.join(REPO, 'configs', 'demo', 'joint.py')).test_dataloader.batch_size
+    assert got['frame_dirs'] == first and len(first) == batch_size  # the demo config's test batch size
     assert got['labels'] == [label[f] for f in first]
     scores = np.array(got['scores'])
-    assert scores.shape == (4, 3) and np.allclose(scores.sum(1), 1.0, atol=1e-5)  # class probabilities
+    assert scores.shape == (batch_size, 3) and np.allclose(scores.sum(1), 1.0, atol=1e-5)  # class probabilities
     np.testing.assert_allclose(scores, _in_process_scores(4), rtol=1e-4, atol=1e-6)

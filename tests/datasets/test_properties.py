@@ -14,6 +14,7 @@ from tests.conftest import REPO
 
 _CFG = Config.fromfile(os.path.join(REPO, 'configs', 'demo', 'joint.py'))
 _PIPELINE = Compose(_CFG.val_dataloader.dataset.pipeline)
+_SIZE = next(t for t in _CFG.val_dataloader.dataset.pipeline if t['type'] == 'Resize')['scale']
 
 
 @st.composite
@@ -49,7 +50,7 @@ def test_pipeline_output_is_correct_or_the_error_is_clear(ann):
         return
     item = dict(annos[0], start_index=0, modality='Pose', label_embedding=np.zeros(50, np.float32))
     out = _PIPELINE(item)['inputs'].numpy()
-    assert out.shape == (1, 22, 16, 32, 32)
+    assert out.shape == (1, 22, _CFG.clip_len, *_SIZE[::-1])
     assert np.isfinite(out).all() and out.min() >= 0 and out.max() <= 1
 
 
