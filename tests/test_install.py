@@ -307,4 +307,4 @@ def test_pip_install_into_a_fresh_venv_runs_a_shipped_config(tmp_path, one_torch
     assert got['labels'] == [label[f] for f in first]
     scores = np.array(got['scores'])
     assert scores.shape == (batch_size, 3) and np.allclose(scores.sum(1), 1.0, atol=1e-5)  # class probabilities
-    np.testing.assert_allclose(scores, _in_process_scores(4), rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(scores, _in_process_scores(batch_size), rtol=1e-4, atol=1e-6)
