@@ -74,8 +74,11 @@ def load_test_ids(ann_file: str | os.PathLike, split: str | None = 'test') -> li
 def load_split_annotations(ann_file: str | os.PathLike, split: str | None = 'test') -> list[dict]:
     """The annotations of ``split`` (all if None) in annotation-file order, the order mmaction2/PYSKL datasets
     test them in; checked as for :func:`load_test_ids`."""
-    name = os.fspath(ann_file)
-    data = safe_load_pickle(ann_file)
+    return split_annotations(safe_load_pickle(ann_file), split, os.fspath(ann_file))
+
+
+def split_annotations(data, split: str | None, name: str) -> list[dict]:
+    """:func:`load_split_annotations` on an annotation file already loaded (``name``: the file, for messages)."""
     if isinstance(data, dict):
         anns, splits = data.get('annotations'), data.get('split')
     elif isinstance(data, list):

@@ -117,7 +117,7 @@ def set_precision(model: nn.Module, precision: str = 'fp32', channels_last: bool
     for part in parts or [target]:
         # channels-last-3d is a 5-D format: 2-D CNNs and graph networks (TSN, ST-GCN) keep theirs
         last = channels_last and any(p.dim() == 5 for p in part.parameters())
-        if last or channels_last is False:
+        if last or not channels_last:
             part.to(memory_format=torch.channels_last_3d if last else torch.contiguous_format)
         _wrap(part, precision, last)
     return model

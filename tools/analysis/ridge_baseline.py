@@ -21,6 +21,7 @@ from mg_posec3d.baselines import compare as C
 from mg_posec3d.baselines.ridge import fit_hand_ridge, ridge_scores
 from mg_posec3d.cli_utils import UserError, add_debug_argument, cli_main
 from mg_posec3d.evaluation import metrics as M
+from mg_posec3d.evaluation.submission import split_annotations
 from mg_posec3d.fileio import check_outputs, save_scores
 
 
@@ -36,21 +37,11 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
-def split_clips(data: dict, split: str, ann_file: str) -> list[dict]:
-    names = data.get('split') or {}
-    if split not in names:
-        raise UserError(f'{ann_file}: no split {split!r} (splits: {", ".join(sorted(names)) or "none"})')
-    wanted = set(names[split])
-    return [a for a in data['annotations'] if a['frame_dir'] in wanted]
-
-
 def run_splits(args, data: dict) -> int:
     if args.dump:
         check_outputs([args.dump], args.overwrite)
-    train = split_clips(data, args.train_split, args.ann_file)
-    test = split_clips(data, args.test_split, args.ann_file)
-    if not train or not test:
-        raise UserError(f'{args.ann_file}: split {args.train_split if not train else args.test_split!r} is empty')
+    train = split_annotations(data, args.train_split, args.ann_file)
+    test = split_annotations(data, args.test_split, args.ann_file)
     num_classes = int(max(a['label'] for a in data['annotations'])) + 1
     fit = fit_hand_ridge(train, num_classes)
     scores = ridge_scores(fit, test)

@@ -164,7 +164,9 @@ def _classify(args, scored, predictions, classifiers, class_names, background):
             for seq, _ in scored}
 
 
-def _spot(args) -> int:
+@cli_main
+def main(argv=None) -> int:
+    args = parse_args(argv)
     t_start = time.perf_counter()
     if len(args.models) % 2 or not (args.models or args.scores_from) or len(args.classify or []) % 2:
         raise ValueError('give CONFIG CHECKPOINT pairs')
@@ -297,10 +299,6 @@ def _spot(args) -> int:
         print(f'wrote {eval_json}')
     return 0
 
-
-@cli_main
-def main(argv=None) -> int:
-    return _spot(parse_args(argv))
 
 
 if __name__ == '__main__':

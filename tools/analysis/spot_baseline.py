@@ -31,7 +31,9 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
-def _run(args) -> int:
+@cli_main
+def main(argv=None) -> int:
+    args = parse_args(argv)
     from mg_posec3d.evaluation.spotting_metric import evaluate_spotting, format_scores
     from mg_posec3d.spotting.baseline import spot_baseline, tune_baseline
     from mg_posec3d.spotting.runner import print_skipped
@@ -76,10 +78,6 @@ def _run(args) -> int:
         json.dump(result, f, indent=1)
     return 0
 
-
-@cli_main
-def main(argv=None) -> int:
-    return _run(parse_args(argv))
 
 
 if __name__ == '__main__':

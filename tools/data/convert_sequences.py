@@ -41,7 +41,9 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
-def _convert(args) -> int:
+@cli_main
+def main(argv=None) -> int:
+    args = parse_args(argv)
     from mg_posec3d.spotting import convert
 
     check_outputs([args.out], args.overwrite)
@@ -73,10 +75,6 @@ def _convert(args) -> int:
           f'{list(out.get("split", {}))}')
     return 0
 
-
-@cli_main
-def main(argv=None) -> int:
-    return _convert(parse_args(argv))
 
 
 if __name__ == '__main__':

@@ -33,7 +33,9 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
-def _make(args) -> int:
+@cli_main
+def main(argv=None) -> int:
+    args = parse_args(argv)
     from collections import Counter
 
     from mg_posec3d.fileio import save_pickle
@@ -65,10 +67,6 @@ def _make(args) -> int:
     print(f'wrote {args.out} ({len(data["label_names"])} classes: {data["label_names"]})')
     return 0
 
-
-@cli_main
-def main(argv=None) -> int:
-    return _make(parse_args(argv))
 
 
 if __name__ == '__main__':
