@@ -7,7 +7,8 @@ from mmengine.runner.amp import autocast as mmengine_autocast
 from mg_posec3d.models.precision import autocast, check_precision, set_precision
 
 
-def _model():
+def tiny_recognizer():
+    """A 2-stage SlowOnly recognizer with 4 input channels and 5 classes, seeded, in eval mode."""
     torch.manual_seed(0)
     return MODELS.build(dict(
         type='Recognizer3D',
@@ -28,7 +29,7 @@ def _conv_output_dtypes(model):
 @torch.no_grad()
 def test_bf16_runs_the_backbone_in_bf16_and_returns_float32():
     x = torch.rand(2, 4, 8, 16, 16)
-    model = _model()
+    model = tiny_recognizer()
     ref = model.cls_head(model.backbone(x))
     seen = _conv_output_dtypes(model)
     set_precision(model, 'bf16')
@@ -47,7 +48,7 @@ def test_bf16_runs_the_backbone_in_bf16_and_returns_float32():
 @torch.no_grad()
 def test_channels_last_fp32_is_numerically_the_same():
     x = torch.rand(2, 4, 8, 16, 16)
-    model = _model()
+    model = tiny_recognizer()
     ref = model.cls_head(model.backbone(x))
     set_precision(model, 'fp32', channels_last=True)
     assert model.backbone.conv1.conv.weight.is_contiguous(memory_format=torch.channels_last_3d)
@@ -55,7 +56,7 @@ def test_channels_last_fp32_is_numerically_the_same():
 
 
 def test_predict_path_and_validation():
-    model = set_precision(_model(), 'bf16', channels_last=True)
+    model = set_precision(tiny_recognizer(), 'bf16', channels_last=True)
     data = dict(inputs=[torch.rand(1, 4, 8, 16, 16)], data_samples=None)
     from mmaction.structures import ActionDataSample
     data['data_samples'] = [ActionDataSample()]
@@ -137,7 +138,7 @@ def test_gpu_plans_configure_mmengine_amp():
 def test_cpu_bf16_train_step_keeps_params_grads_optimizer_state_and_loss_in_fp32():
     from mg_posec3d.models.precision import plan_training
 
-    model = _model().train()
+    model = tiny_recognizer().train()
     plan_training('bf16', channels_last=True, allow_emulated_bf16=True, cuda=False).apply(model)
     seen = _conv_output_dtypes(model)
     opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
@@ -158,7 +159,7 @@ def test_fp32_channels_last_training_step_matches_contiguous():
     x, y = torch.rand(2, 4, 8, 16, 16), torch.tensor([1, 2])
     params = []
     for cl in (False, True):
-        model = plan_training('fp32', channels_last=cl, cuda=False).apply(_model().train())
+        model = plan_training('fp32', channels_last=cl, cuda=False).apply(tiny_recognizer().train())
         torch.manual_seed(1)  # the same dropout mask
         opt = torch.optim.SGD(model.parameters(), lr=0.1)
         torch.nn.functional.cross_entropy(model.cls_head(model.backbone(x)), y).backward()

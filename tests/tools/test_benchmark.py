@@ -20,7 +20,7 @@ def benchmark():
 def test_benchmark_tiny_run_writes_consistent_json(benchmark, tmp_path, capsys, monkeypatch):
     _tiny_models(benchmark, monkeypatch)
     out = tmp_path / 'bench.json'
-    assert benchmark.main(['--sections', 'abc', '--clips', '1', '--repeats', '1', '--sizes', '32',
+    assert benchmark.main(['--sections', 'abcf', '--clips', '1', '--repeats', '1', '--sizes', '32',
                            '--clip-len', '4', '--batch', '1', '--demo-batch', '2', '--test-clips', '1',
                            '--json', str(out)]) == 0
     res = json.loads(out.read_text())
@@ -37,7 +37,12 @@ def test_benchmark_tiny_run_writes_consistent_json(benchmark, tmp_path, capsys, 
     assert res['model_demo_input'] == 'batch 2 x 22 x 16 x 24 x 24'
     t = res['test_time']
     assert t['views'] == 2 and t['total_fast_bf16'] == pytest.approx(t['pipeline_fast'] + t['model_bf16'])
+    for name, shape in (('paper', 'batch 1 x 22 x 48 x 64 x 64'), ('demo', 'batch 2 x 22 x 16 x 24 x 24')):
+        f = res['frozen'][name]
+        assert f['input'] == shape and f['speedup_frozen'] == pytest.approx(f['eager'] / f['frozen'])
+        assert f['max_abs_diff'] < 1e-3  # frozen and eager logits agree
     table = capsys.readouterr().out
+    assert 'eager vs frozen by TorchScript' in table
     assert '| 4x32x32 | limb |' in table and 'Test-time cost per sample' in table
     assert '| demo model, batch 2 x 22 x 16 x 24 x 24 | fp32 |' in table and '|  | bf16_cl |' in table
 
@@ -132,7 +137,7 @@ def test_cuda_variants_add_amp_and_drop_bf16_where_the_gpu_lacks_it(benchmark, m
 def test_unknown_section_is_one_error_line(benchmark, capsys, tmp_path):
     out = tmp_path / 'bench.json'
     assert benchmark.main(['--sections', 'bx', '--json', str(out)]) == 2
-    assert capsys.readouterr().err.strip() == 'error: --sections bx: unknown section x (sections are a-e)'
+    assert capsys.readouterr().err.strip() == 'error: --sections bx: unknown section x (sections are a-f)'
     assert not out.exists()
 
 

@@ -23,6 +23,9 @@ Sections (each measured side by side in one run; ratios are what to compare on a
      loading (DataLoader workers running each pipeline) vs synthetic input, in the precision training picks.
   e  torch.compile (inductor, default mode) of the demo backbone: eager vs compiled forward and train step, both
      channels-last-3d, and the compile time (wall time of the first call).
+  f  (CPU) inference forward (eval, no grad, fp32) of the paper model at 48x64x64 (batch ``--batch``) and the demo
+     model (batch ``--demo-batch``): eager, eager channels-last-3d, and frozen by TorchScript
+     (``mg_posec3d.models.frozen``, what tools/spot.py runs on a CPU), with the largest output difference.
 """
 from __future__ import annotations
 
@@ -380,6 +383,41 @@ def bench_compile(clips: list[dict], device: str, repeats: int, batch: int) -> d
     return out
 
 
+def bench_frozen(clips: list[dict], repeats: int, batch: int, demo_batch: int) -> dict:
+    """Eval-mode fp32 CPU forward (backbone + head) of the paper and the demo model: eager, eager in
+    channels-last-3d, and frozen by TorchScript; best CPU time (s) per clip, speed-ups against eager, and the
+    largest absolute difference of the frozen logits from the eager ones."""
+    from mg_posec3d.models.frozen import freeze_for_cpu_inference
+    from mg_posec3d.models.precision import set_precision
+
+    out = {}
+    for name, n, clip_len, size, kw in (('paper', batch, 48, 64, {}),
+                                        ('demo', demo_batch, DEMO_INPUT['clip_len'], DEMO_INPUT['size'],
+                                         demo_model_kw())):
+        x = real_heatmaps(clips, n, size, clip_len)
+        models = {}
+        for variant in ('eager', 'eager_cl', 'frozen'):
+            torch.manual_seed(0)
+            model = build_model(**kw).eval()
+            if variant == 'eager_cl':
+                set_precision(model, 'fp32', channels_last=True)
+            elif variant == 'frozen':
+                freeze_for_cpu_inference(model)
+            models[variant] = model
+
+        def fwd(model, x=x):
+            with torch.no_grad():
+                return model.cls_head(model.backbone(x))
+
+        best = _interleaved({k: (lambda m=m: fwd(m)) for k, m in models.items()}, repeats, 'cpu')
+        r = {k: v / n for k, v in best.items()}
+        r.update(input='batch {} x 22 x {} x {} x {}'.format(n, *x.shape[2:]),
+                 speedup_cl=best['eager'] / best['eager_cl'], speedup_frozen=best['eager'] / best['frozen'],
+                 max_abs_diff=float((fwd(models['frozen']) - fwd(models['eager'])).abs().max()))
+        out[name] = r
+    return out
+
+
 def bench_test_time(clips: list[dict], num_clips: int, clip_len: int, device: str, repeats: int,
                     chunk: int) -> dict:
     """Seconds per test sample: num_clips x flip views at 48x64x64 (pipeline + model, per precision)."""
@@ -588,6 +626,15 @@ def markdown(res: dict) -> str:
             else:
                 lines.append(f"| {k} | {r['eager']:.3f} | {r['compiled']:.3f} | {r['speedup']:.2f}x | "
                              f"{r['compile_s']:.1f} |")
+    if 'frozen' in res:
+        lines += ['', f"**f. CPU inference, eager vs frozen by TorchScript** ({res['model_threads']} torch "
+                  'thread(s), fp32, backbone + head, CPU s per clip, best of repeats)', '',
+                  '| model, input | eager | eager channels-last | frozen | max abs logit diff |',
+                  '|---|---|---|---|---|']
+        for name, r in res['frozen'].items():
+            lines.append(f"| {name}, {r['input']} | {r['eager']:.4f} | {r['eager_cl']:.4f} "
+                         f"({r['speedup_cl']:.2f}x) | {r['frozen']:.4f} (**{r['speedup_frozen']:.2f}x**) | "
+                         f"{r['max_abs_diff']:.1e} |")
     if 'test_time' in res:
         t = res['test_time']
         lines += ['', f"**c. Test-time cost per sample** ({t['views']} views = clips x flip, 48x64x64), s", '',
@@ -653,7 +700,8 @@ def parse_args(argv=None):
                         'robust on a shared machine; all on CUDA)')
     p.add_argument('--test-clips', type=int, default=None, help='clips per test sample (default 10, quick 2)')
     p.add_argument('--sections', default='abc',
-                   help='which of a, b, c, d (--device cuda only) and e (torch.compile, minutes) to run')
+                   help='which of a, b, c, d (--device cuda only), e (torch.compile, minutes) and f (CPU '
+                        'inference, TorchScript) to run')
     p.add_argument('--workers', type=int, default=8, help='DataLoader workers for section d')
     p.add_argument('--iters', type=int, default=20, help='train iterations for section d')
     p.add_argument('--agreement', action='store_true',
@@ -671,9 +719,9 @@ def parse_args(argv=None):
 def main(argv=None) -> int:
     args = parse_args(argv)
     check_outputs([p for p in (args.json, args.save_checkpoint) if p], args.overwrite)
-    unknown = sorted(set(args.sections) - set('abcde'))
+    unknown = sorted(set(args.sections) - set('abcdef'))
     if unknown:
-        raise UserError(f"--sections {args.sections}: unknown section {', '.join(unknown)} (sections are a-e)")
+        raise UserError(f"--sections {args.sections}: unknown section {', '.join(unknown)} (sections are a-f)")
     if args.device == 'cuda' and not torch.cuda.is_available():
         raise UserError('--device cuda but no CUDA device')
     if args.checkpoint and not os.path.isfile(args.checkpoint):
@@ -710,6 +758,8 @@ def main(argv=None) -> int:
         res['model_demo'] = bench_model(xd, args.device, repeats, **demo_model_kw())
     if 'e' in args.sections:
         res['compile'] = bench_compile(clips, args.device, repeats, demo_batch)
+    if 'f' in args.sections and args.device == 'cpu':
+        res['frozen'] = bench_frozen(clips, repeats, batch, demo_batch)
     if 'c' in args.sections:
         res['test_time'] = bench_test_time(clips, test_clips, args.clip_len, args.device, repeats,
                                            chunk=20 if args.device == 'cuda' else 4)
