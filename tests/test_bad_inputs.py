@@ -949,7 +949,7 @@ def _(tmp, capsys):
     assert open(os.path.join(tmp, 'r', 'comparison.md')).read() == 'mine'
     return err, r'^error: refusing to overwrite .*comparison\.md \(pass --overwrite\)'
 
-# ---- spotting (branch spotting): tools/analysis/spot.py, make_windows.py, convert_sequences.py ----
+# ---- spotting (branch spotting): tools/spot.py, make_windows.py, convert_sequences.py ----
 def _sequences(tmp, segments):
     from mg_posec3d.spotting.sequences import save_sequences
     annos = [_clip(name, label=-1, segments=segs) for name, segs in segments.items()]

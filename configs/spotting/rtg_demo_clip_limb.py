@@ -1,4 +1,4 @@
-# The second stage of two-stage spotting (tools/analysis/spot.py --classify): the demo limb clip classifier
+# The second stage of two-stage spotting (tools/spot.py --classify): the demo limb clip classifier
 # (configs/demo/limb.py: trained on the reach-to-grasp clips of P1-P6, model selection on P7) with a shorter
 # schedule for the CPU budget (6 epochs instead of 12). It re-labels the segments the window models find.
 _base_ = ['../demo/limb.py']

@@ -4,10 +4,10 @@
 #   python tools/data/make_windows.py mg_posec3d/data/rtg_trials/rtg_trials_miga22_30fps.pkl.gz \
 #       --out work_dirs/spotting/rtg_windows.pkl --split train --split val --window 32  (2 + 2 windows per trial)
 # Classes: small, medium, large + background (a window's class is its centre frame's). Train P1-P6, val P7;
-# tools/analysis/spot.py runs it on whole sequences (test P8). See docs/spotting.md.
+# tools/spot.py runs it on whole sequences (test P8). See docs/spotting.md.
 _base_ = ['../demo/joint.py']
-window = 32  # frames per window at 30 fps (~1.07 s); tools/analysis/spot.py reads it from here
-stride = 4  # tools/analysis/spot.py's default: a window centred on every 4th frame (docs/spotting.md, Speed)
+window = 32  # frames per window at 30 fps (~1.07 s); tools/spot.py reads it from here
+stride = 4  # tools/spot.py's default: a window centred on every 4th frame (docs/spotting.md, Speed)
 data_root = 'mg_posec3d/data/rtg_trials/'
 dataset = dict(ann_file='work_dirs/spotting/rtg_windows.pkl', label_embeddings=data_root + 'rtg_spotting_glove50.npy',
                num_classes=4)
@@ -17,7 +17,7 @@ model = dict(backbone=dict(base_channels=16), cls_head=dict(in_channels=256, num
 train_pipeline = [dict(t, scale=(32, 32)) if t['type'] == 'Resize' else t for t in _base_.train_pipeline]
 val_pipeline = [dict(t, scale=(32, 32)) if t['type'] == 'Resize' else t for t in _base_.val_pipeline]
 
-test_pipeline = val_pipeline  # one clip per window, no flip: what tools/analysis/spot.py runs on every window
+test_pipeline = val_pipeline  # one clip per window, no flip: what tools/spot.py runs on every window
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline, **dataset))
 val_dataloader = dict(dataset=dict(pipeline=val_pipeline, **dataset))
 test_dataloader = dict(batch_size=16, dataset=dict(split='val', pipeline=test_pipeline, **dataset))  # window accuracy

@@ -3,10 +3,10 @@
 #   python tools/data/make_windows.py mg_posec3d/data/rtg_trials/rtg_trials_miga22_30fps.pkl.gz \
 #       --out work_dirs/spotting/rtg_windows_48.pkl --split train --split val --window 48
 # Training it needs a GPU (100 epochs as in the paper); on the CPU it is used for the speed measurement of
-# docs/spotting.md. tools/analysis/spot.py runs one clip per window (no flip).
+# docs/spotting.md. tools/spot.py runs one clip per window (no flip).
 _base_ = ['../joint.py']
 window = 48
-# tools/analysis/spot.py's default stride: non-overlapping windows keep one paper-size model real time on this project's
+# tools/spot.py's default stride: non-overlapping windows keep one paper-size model real time on this project's
 # 2-core CPU (1.05x measured, docs/spotting.md "Speed"); on a GPU pass --stride 8 or 16
 stride = 48
 data_root = 'mg_posec3d/data/rtg_trials/'

@@ -9,7 +9,7 @@ format     file                                        raw id -> class          
 imigue     iMiGUE / MiGA 2023 ``<id>_label.csv``        1..31 -> 0..30, 99 -> 31      0-based
 miga2025   MiGA 2025 track 1 ``<id>_label.csv``         1..31 -> 0..30, 99 -> 31      0-based
 smg        SMG ``SampleNNNN_finelabels.csv``            1..17 -> 0..16                1-based
-ours       what ``tools/analysis/spot.py`` writes                class itself (>= 0)           0-based
+ours       what ``tools/spot.py`` writes                class itself (>= 0)           0-based
 ========== =========================================== ============================= ============
 
 Frames are returned 0-based, both ends included. One non-numeric header line and blank lines are allowed;

@@ -107,7 +107,7 @@ class WindowScorer:
             raise ValueError(f'{loaded.config}: the config has no test_pipeline')
         self.pipeline = Compose(cfg.test_pipeline)
         self.window = cfg.get('window')
-        self.stride = cfg.get('stride')  # the config's default for tools/analysis/spot.py
+        self.stride = cfg.get('stride')  # the config's default for tools/spot.py
         self.batch_size = batch_size
         self.seconds = 0.0  # wall time spent in pipeline + network
 

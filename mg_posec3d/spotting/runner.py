@@ -1,6 +1,5 @@
-"""The engine of ``tools/analysis/spot.py``: inputs -> sequences -> fused per-frame probabilities -> segments -> csv,
-timeline
-PNG, overlay video, metric, timing."""
+"""The engine of ``tools/spot.py``: inputs -> sequences -> fused per-frame probabilities -> segments -> csv,
+timeline PNG, overlay video, metric, timing."""
 from __future__ import annotations
 
 import json
@@ -103,14 +102,14 @@ def load_frame_scores(path: str):
     from .inference import SpotScores
 
     if not os.path.isfile(path):
-        raise FileNotFoundError(f'{path}: no saved scores (run tools/analysis/spot.py with --save-scores first)')
+        raise FileNotFoundError(f'{path}: no saved scores (run tools/spot.py with --save-scores first)')
     try:
         with np.load(path, allow_pickle=False) as z:
             scores = SpotScores(z['centres'], list(z['per_model']), z['fused'], z['frame_probs'],
                                 float(z['seconds']), float(z['cpu_seconds']))
             return scores, [str(n) for n in z['class_names']] or None, int(z['background'])
     except (KeyError, ValueError, OSError) as e:
-        raise ValueError(f'{path}: not a scores file of tools/analysis/spot.py --save-scores ({e})') from None
+        raise ValueError(f'{path}: not a scores file of tools/spot.py --save-scores ({e})') from None
 
 
 def refuse(scores, weights, num_frames: int):

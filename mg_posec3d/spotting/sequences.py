@@ -88,7 +88,7 @@ def rows_to_frames(segments: Sequence[Segment], frame_inds: np.ndarray | None) -
 def read_segment_csv(path: str, fmt: str = 'ours', num_classes: int | None = None) -> list[Segment]:
     """Rows ``label,start,end`` of a segment csv as 0-based ``(label, start, end)`` (end included).
 
-    ``fmt``: ``ours`` (0-based labels and frames, what ``tools/analysis/spot.py`` writes), ``imigue`` (iMiGUE/MiGA
+    ``fmt``: ``ours`` (0-based labels and frames, what ``tools/spot.py`` writes), ``imigue`` (iMiGUE/MiGA
     ``<id>_label.csv``: 1-based ids, raw 99 -> class 31, 0-based frames) or ``smg`` (SMG
     ``SampleNNNN_finelabels.csv``: 1-based ids and 1-based frames, as SMG's ``getSkeleton(frameNum)`` reads
     row ``frameNum - 1``). One non-numeric header line and blank lines are allowed.

@@ -1,4 +1,4 @@
-"""tools/analysis/spot.py and tools/analysis/spot_baseline.py end to end on real reach-to-grasp trials and a real video.
+"""tools/spot.py and tools/analysis/spot_baseline.py end to end on real reach-to-grasp trials and a real video.
 
 The recognizers are tiny PoseC3D models built here with **random initial weights** (GENERATED checkpoints): their
 segments are meaningless; the tests check the code path, the window scores against mmaction2's own
@@ -100,11 +100,11 @@ def test_window_scores_match_mmaction_inference_and_fuse_2_to_3(models, two_tria
 
 
 def test_spot_cli_on_real_trials(models, two_trials, tmp_path, capsys):
-    from tools.analysis.spot import main
+    from tools.spot import main
 
     out = str(tmp_path / 'out')
     argv = [two_trials, *models, '--out', out, '--stride', '4', '--eval', '--tune', str(tmp_path / 'decode.json'),
-            '--fps', '30', '--save-scores']
+            '--fps', '30', '--save-scores', '--precision', 'fp32']
     assert main(argv) == 0
     text = capsys.readouterr().out
     seqs = load_sequences(two_trials).sequences
@@ -122,6 +122,15 @@ def test_spot_cli_on_real_trials(models, two_trials, tmp_path, capsys):
     assert saved['scores']['0.3']['tp'] == expected[0.3].tp and saved['decode'] == json.load(
         open(tmp_path / 'decode.json'))['params']
     assert re.search(r'real-time factor [0-9.]+x by wall clock, [0-9.]+x by CPU time', text)
+    assert 'fp32, TorchScript-frozen' in text  # the CPU default in fp32
+    # the eager forward (--eager, the oracle for the frozen graphs) gives the same window probabilities
+    eager = str(tmp_path / 'eager')
+    assert main([two_trials, *models, '--out', eager, '--stride', '4', '--no-plot', '--save-scores', '--eager',
+                 '--precision', 'fp32']) == 0
+    assert 'fp32, eager' in capsys.readouterr().out
+    for n in names:
+        with np.load(os.path.join(out, f'{n}_scores.npz')) as a, np.load(os.path.join(eager, f'{n}_scores.npz')) as b:
+            np.testing.assert_allclose(a['per_model'], b['per_model'], atol=1e-5)
     # decoding the saved probabilities again with the tuned parameters gives the same segments, without models
     again = str(tmp_path / 'again')
     assert main([two_trials, '--scores-from', out, '--decode-params', str(tmp_path / 'decode.json'), '--out', again,
@@ -153,7 +162,7 @@ def test_spot_cli_on_a_video(models, tmp_path, capsys):
     pytest.importorskip('mediapipe')
     import cv2
 
-    from tools.analysis.spot import main
+    from tools.spot import main
 
     gt = tmp_path / 'gt.csv'
     gt.write_text('1,4,11\n')  # GENERATED ground truth for the code path (video frames 4..11)
@@ -227,7 +236,7 @@ def test_two_stage_relabels_found_segments_with_the_clip_classifier(models, clas
 
     from mg_posec3d.apis.inference import load_model
     from mg_posec3d.spotting.inference import segment_input
-    from tools.analysis.spot import main
+    from tools.spot import main
 
     out = str(tmp_path / 'one')
     base = [two_trials, *models, '--stride', '8', '--threshold', '0.2', '--mode', 'actionness', '--smooth', '1',

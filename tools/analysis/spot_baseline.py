@@ -5,7 +5,7 @@
 
 Tunes its few thresholds on the --tune-split sequences (never on --split), writes DIR/params.json and
 DIR/<sequence>_prediction.csv for the --split sequences and, with --eval, prints precision, recall and F1 at
-overlap > 0.3 and 0.5 exactly as tools/analysis/spot.py does.
+overlap > 0.3 and 0.5 exactly as tools/spot.py does.
 """
 import argparse
 import json
