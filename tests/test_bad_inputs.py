@@ -969,6 +969,15 @@ def _(tmp, capsys):
                      r"within the sequence \(0\.\.9, start <= end\)")
 
 
+@case('negative --across-cuts')
+def _(tmp, capsys):
+    path = _sequences(tmp, {'a': [(0, 2, 6)]})
+    err = _cli('make_windows', [path, '--split', 'train', '--across-cuts', '-1', '--out', os.path.join(tmp, 'w.pkl')],
+               capsys)
+    assert not os.path.exists(os.path.join(tmp, 'w.pkl'))
+    return err, r'^error: --across-cuts must be >= 0, got -1\n$'
+
+
 @case('label csv with a short row')
 def _(tmp, capsys):
     from mg_posec3d.spotting.sequences import save_sequences

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .sequences import Segment
+from .sequences import Segment, join_sequences
 
 BACKGROUND_NAME = 'background'
 
@@ -79,6 +79,20 @@ def sample_centres(num_frames: int, segments: Sequence[Segment], background: int
     return out
 
 
+def cut_centres(num_before: int, joined: dict, background: int, window: int, count: int, ignore: int,
+                rng: np.random.Generator) -> list[tuple[int, int]]:
+    """Up to ``count`` training centres ``(row, label)`` of ``joined`` (two sequences end to end, the first
+    ``num_before`` rows long) whose windows cross the cut between them, labelled by their centre frame like
+    all others and away from segment boundaries."""
+    t = joined['keypoint'].shape[1]
+    segments = joined.get('segments', [])
+    rows = np.arange(max(0, num_before - window // 2), min(t, num_before + (window + 1) // 2))
+    rows = rows[~ambiguous_frames(t, segments, ignore)[rows]]
+    take = np.sort(rng.choice(rows, size=min(count, len(rows)), replace=False)) if count > 0 else rows[:0]
+    labels = frame_labels(t, segments, background)
+    return [(int(r), int(labels[r])) for r in take]
+
+
 def cut_window(seq: dict, centre: int, window: int, label: int, dtype=np.float16) -> dict:
     """One training annotation: the window of ``seq`` centred on ``centre``, named ``<sequence>@<centre>``."""
     rows = window_rows(centre, window, seq['keypoint'].shape[1])
@@ -95,22 +109,33 @@ def cut_window(seq: dict, centre: int, window: int, label: int, dtype=np.float16
 
 def make_window_dataset(splits: dict[str, list[dict]], label_names: Sequence[str], window: int,
                         pos_per_segment: int = 2, bg_per_sequence: int = 2, ignore: int = 2,
-                        near_fraction: float = 0.5, seed: int = 0, dtype=np.float16) -> dict:
+                        near_fraction: float = 0.5, seed: int = 0, dtype=np.float16, across_cuts: int = 0) -> dict:
     """A normal PYSKL pose pickle of training windows (``MGPoseDataset`` reads it, ``tools/train.py`` trains on
-    it unchanged) from labelled sequences per split: classes = ``label_names`` + ``background`` (last)."""
+    it unchanged) from labelled sequences per split: classes = ``label_names`` + ``background`` (last).
+
+    ``across_cuts``: per sequence, also this many windows across its end, joined to the next sequence of the
+    split (of the same ``subject``, where recorded): the pose jumps there, as where recordings are joined or a
+    tracker switches persons, and the models see that a jump alone is no gesture."""
     background = len(label_names)
     rng = np.random.default_rng(seed)
+    cut_rng = np.random.default_rng([seed, 1])  # its own stream: --across-cuts leaves the other windows as they were
     annos, split_ids, seen = [], {}, set()
     for split, seqs in splits.items():
         ids = []
-        for seq in seqs:
+        for i, seq in enumerate(seqs):
             if 'segments' not in seq:
                 raise ValueError(f"sequence {seq.get('frame_dir')!r} of split {split!r} has no segments "
                                  '(training windows need labelled sequences)')
             t = seq['keypoint'].shape[1]
-            for centre, label in sample_centres(t, seq['segments'], background, window, pos_per_segment,
-                                                bg_per_sequence, ignore, near_fraction, rng):
-                ann = cut_window(seq, centre, window, label, dtype)
+            todo = [(seq, c) for c in sample_centres(t, seq['segments'], background, window, pos_per_segment,
+                                                     bg_per_sequence, ignore, near_fraction, rng)]
+            nxt = seqs[i + 1] if i + 1 < len(seqs) else None
+            if across_cuts and nxt is not None and seq.get('subject') == nxt.get('subject') and 'segments' in nxt:
+                joined = join_sequences([seq, nxt], f"{seq['frame_dir']}+{nxt['frame_dir']}")
+                todo += [(joined, c) for c in cut_centres(t, joined, background, window, across_cuts, ignore,
+                                                              cut_rng)]
+            for src, (centre, label) in todo:
+                ann = cut_window(src, centre, window, label, dtype)
                 if ann['frame_dir'] in seen:  # overlapping segments, or a sequence in two splits
                     continue
                 seen.add(ann['frame_dir'])

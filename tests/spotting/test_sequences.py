@@ -131,6 +131,32 @@ def test_windows_are_labelled_by_their_centre_frame(trials):
     assert len(set(data['split']['train'])) == len(data['annotations']) == 120
 
 
+def test_windows_across_cuts_show_the_end_of_one_sequence_and_the_start_of_the_next(trials):
+    seqs = [s for s in trials.sequences if s['subject'] == 2][:3] + [s for s in trials.sequences
+                                                                     if s['subject'] == 3][:1]
+    plain = make_window_dataset({'train': seqs}, trials.label_names, window=16, seed=0)
+    data = make_window_dataset({'train': seqs}, trials.label_names, window=16, seed=0, across_cuts=4)
+    assert [a['frame_dir'] for a in data['annotations'] if '+' not in a['frame_dir']] == [
+        a['frame_dir'] for a in plain['annotations']]  # the usual windows are unchanged
+    cuts = [a for a in data['annotations'] if '+' in a['frame_dir']]
+    # 4 per sequence followed by one of the same subject: 2 cuts (the subject-3 sequence is not joined to)
+    assert len(cuts) == 8 and {a['sequence'] for a in cuts} == {
+        f"{seqs[0]['frame_dir']}+{seqs[1]['frame_dir']}", f"{seqs[1]['frame_dir']}+{seqs[2]['frame_dir']}"}
+    for a in cuts:
+        first, second = (next(s for s in seqs if s['frame_dir'] == n) for n in a['sequence'].split('+'))
+        t = first['keypoint'].shape[1]
+        c = a['centre']
+        assert t - 8 <= c < t + 8  # the window [c - 8, c + 7] crosses the cut between rows t - 1 and t
+        rows = np.arange(c - 8, c + 8)
+        expected = np.concatenate([first['keypoint'][:, rows[rows < t]], second['keypoint'][:, rows[rows >= t] - t]],
+                                  axis=1)
+        np.testing.assert_array_equal(a['keypoint'], expected.astype(np.float16))
+        (la, sa, ea), = first['segments']
+        (lb, sb, eb), = second['segments']
+        in_seg = la if sa <= c <= ea else lb if sb <= c - t <= eb else 3
+        assert a['label'] == in_seg
+
+
 def test_window_pickle_trains_through_the_normal_dataset(trials, tmp_path):
     """The windows file is a normal pose pickle: MGPoseDataset (what tools/train.py builds) reads it with the
     shipped 4-class label vectors."""

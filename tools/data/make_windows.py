@@ -26,6 +26,9 @@ def parse_args(argv=None):
     p.add_argument('--near-fraction', type=float, default=0.5,
                    help='share of background windows within one window length of a segment (default 0.5)')
     p.add_argument('--ignore', type=int, default=2, help='skip centres this close to a segment boundary (default 2)')
+    p.add_argument('--across-cuts', type=int, default=0, help='per sequence, also N windows across its end joined '
+                   'to the next sequence of the same subject (labelled by their centre frame; default 0): for '
+                   'spotting joined recordings, docs/spotting.md')
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--overwrite', action='store_true', help='replace an existing --out file')
     p.add_argument('--unsafe-pickle', action='store_true', help='load SEQUENCES with plain pickle (trusted only)')
@@ -44,6 +47,8 @@ def main(argv=None) -> int:
     check_outputs([args.out], args.overwrite)
     if args.window < 1:
         raise ValueError(f'--window must be >= 1, got {args.window}')
+    if args.across_cuts < 0:
+        raise ValueError(f'--across-cuts must be >= 0, got {args.across_cuts}')
     splits, names = {}, None
     for split in args.split:
         seqs = load_sequences(args.sequences, split=split, unsafe=args.unsafe_pickle)
@@ -58,7 +63,7 @@ def main(argv=None) -> int:
         num = 1 + max(seg[0] for seqs in splits.values() for s in seqs for seg in s['segments'])
         names = [f'class {i}' for i in range(num)]
     data = make_window_dataset(splits, names, args.window, args.pos_per_segment, args.bg_per_sequence, args.ignore,
-                               args.near_fraction, args.seed)
+                               args.near_fraction, args.seed, across_cuts=args.across_cuts)
     save_pickle(data, args.out)
     by_name = {a['frame_dir']: a['label'] for a in data['annotations']}
     for split, ids in data['split'].items():
