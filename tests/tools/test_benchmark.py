@@ -40,9 +40,10 @@ def test_benchmark_tiny_run_writes_consistent_json(benchmark, tmp_path, capsys, 
     for name, shape in (('paper', 'batch 1 x 22 x 48 x 64 x 64'), ('demo', 'batch 2 x 22 x 16 x 24 x 24')):
         f = res['frozen'][name]
         assert f['input'] == shape and f['speedup_frozen'] == pytest.approx(f['eager'] / f['frozen'])
+        assert f['speedup_bf16'] == pytest.approx(f['eager'] / f['bf16'])
         assert f['max_abs_diff'] < 1e-3  # frozen and eager logits agree
     table = capsys.readouterr().out
-    assert 'eager vs frozen by TorchScript' in table
+    assert 'eager vs frozen by TorchScript vs bf16' in table
     assert '| 4x32x32 | limb |' in table and 'Test-time cost per sample' in table
     assert '| demo model, batch 2 x 22 x 16 x 24 x 24 | fp32 |' in table and '|  | bf16_cl |' in table
 

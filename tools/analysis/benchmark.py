@@ -23,9 +23,10 @@ Sections (each measured side by side in one run; ratios are what to compare on a
      loading (DataLoader workers running each pipeline) vs synthetic input, in the precision training picks.
   e  torch.compile (inductor, default mode) of the demo backbone: eager vs compiled forward and train step, both
      channels-last-3d, and the compile time (wall time of the first call).
-  f  (CPU) inference forward (eval, no grad, fp32) of the paper model at 48x64x64 (batch ``--batch``) and the demo
-     model (batch ``--demo-batch``): eager, eager channels-last-3d, and frozen by TorchScript
-     (``mg_posec3d.models.frozen``, what tools/spot.py runs on a CPU), with the largest output difference.
+  f  (CPU) inference forward (eval, no grad) of the paper model at 48x64x64 (batch ``--batch``) and the demo
+     model (batch ``--demo-batch``): fp32 eager, eager channels-last-3d, frozen by TorchScript
+     (``mg_posec3d.models.frozen``, what tools/spot.py runs on a CPU in fp32), and bf16 (channels-last, what
+     ``--precision bf16`` runs; native only with AVX512-BF16/AMX), with the largest output differences.
 """
 from __future__ import annotations
 
@@ -384,11 +385,11 @@ def bench_compile(clips: list[dict], device: str, repeats: int, batch: int) -> d
 
 
 def bench_frozen(clips: list[dict], repeats: int, batch: int, demo_batch: int) -> dict:
-    """Eval-mode fp32 CPU forward (backbone + head) of the paper and the demo model: eager, eager in
-    channels-last-3d, and frozen by TorchScript; best CPU time (s) per clip, speed-ups against eager, and the
-    largest absolute difference of the frozen logits from the eager ones."""
+    """Eval-mode CPU forward (backbone + head) of the paper and the demo model: fp32 eager, eager in
+    channels-last-3d, frozen by TorchScript, and bf16; best CPU time (s) per clip, speed-ups against eager, and
+    the largest absolute difference of the frozen and the bf16 logits from the fp32 eager ones."""
     from mg_posec3d.models.frozen import freeze_for_cpu_inference
-    from mg_posec3d.models.precision import set_precision
+    from mg_posec3d.models.precision import bf16_supported, set_precision
 
     out = {}
     for name, n, clip_len, size, kw in (('paper', batch, 48, 64, {}),
@@ -396,24 +397,29 @@ def bench_frozen(clips: list[dict], repeats: int, batch: int, demo_batch: int) -
                                          demo_model_kw())):
         x = real_heatmaps(clips, n, size, clip_len)
         models = {}
-        for variant in ('eager', 'eager_cl', 'frozen'):
+        for variant in ('eager', 'eager_cl', 'frozen', 'bf16'):
             torch.manual_seed(0)
             model = build_model(**kw).eval()
             if variant == 'eager_cl':
                 set_precision(model, 'fp32', channels_last=True)
             elif variant == 'frozen':
                 freeze_for_cpu_inference(model)
+            elif variant == 'bf16':
+                set_precision(model, 'bf16')
             models[variant] = model
 
         def fwd(model, x=x):
             with torch.no_grad():
-                return model.cls_head(model.backbone(x))
+                return model.cls_head(model.backbone(x)).float()
 
         best = _interleaved({k: (lambda m=m: fwd(m)) for k, m in models.items()}, repeats, 'cpu')
         r = {k: v / n for k, v in best.items()}
         r.update(input='batch {} x 22 x {} x {} x {}'.format(n, *x.shape[2:]),
                  speedup_cl=best['eager'] / best['eager_cl'], speedup_frozen=best['eager'] / best['frozen'],
-                 max_abs_diff=float((fwd(models['frozen']) - fwd(models['eager'])).abs().max()))
+                 speedup_bf16=best['eager'] / best['bf16'], native_bf16=bf16_supported('cpu'))
+        ref = fwd(models['eager'])
+        r.update({f'max_abs_diff{s}': float((fwd(models[k]) - ref).abs().max())
+                  for s, k in (('', 'frozen'), ('_bf16', 'bf16'))})
         out[name] = r
     return out
 
@@ -627,14 +633,16 @@ def markdown(res: dict) -> str:
                 lines.append(f"| {k} | {r['eager']:.3f} | {r['compiled']:.3f} | {r['speedup']:.2f}x | "
                              f"{r['compile_s']:.1f} |")
     if 'frozen' in res:
-        lines += ['', f"**f. CPU inference, eager vs frozen by TorchScript** ({res['model_threads']} torch "
-                  'thread(s), fp32, backbone + head, CPU s per clip, best of repeats)', '',
-                  '| model, input | eager | eager channels-last | frozen | max abs logit diff |',
-                  '|---|---|---|---|---|']
+        native = 'native' if next(iter(res['frozen'].values()))['native_bf16'] else 'emulated'
+        lines += ['', f"**f. CPU inference, eager vs frozen by TorchScript vs bf16 ({native})** "
+                  f"({res['model_threads']} torch thread(s), backbone + head, CPU s per clip, best of repeats)", '',
+                  '| model, input | fp32 eager | eager channels-last | frozen | bf16 | max abs logit diff, frozen '
+                  '/ bf16 |', '|---|---|---|---|---|---|']
         for name, r in res['frozen'].items():
             lines.append(f"| {name}, {r['input']} | {r['eager']:.4f} | {r['eager_cl']:.4f} "
                          f"({r['speedup_cl']:.2f}x) | {r['frozen']:.4f} (**{r['speedup_frozen']:.2f}x**) | "
-                         f"{r['max_abs_diff']:.1e} |")
+                         f"{r['bf16']:.4f} ({r['speedup_bf16']:.2f}x) | {r['max_abs_diff']:.1e} / "
+                         f"{r['max_abs_diff_bf16']:.1e} |")
     if 'test_time' in res:
         t = res['test_time']
         lines += ['', f"**c. Test-time cost per sample** ({t['views']} views = clips x flip, 48x64x64), s", '',
@@ -701,7 +709,7 @@ def parse_args(argv=None):
     p.add_argument('--test-clips', type=int, default=None, help='clips per test sample (default 10, quick 2)')
     p.add_argument('--sections', default='abc',
                    help='which of a, b, c, d (--device cuda only), e (torch.compile, minutes) and f (CPU '
-                        'inference, TorchScript) to run')
+                        'inference: eager, TorchScript-frozen, bf16) to run')
     p.add_argument('--workers', type=int, default=8, help='DataLoader workers for section d')
     p.add_argument('--iters', type=int, default=20, help='train iterations for section d')
     p.add_argument('--agreement', action='store_true',
