@@ -4,7 +4,7 @@
 # backbone (base_channels 8) with 2 blocks per stage, 16 epochs of cosine SGD, the semantic loss rescaled to the
 # sample's label vectors, no crop/flip augmentation, one validation pass at the end, data rendered in the training
 # process (num_workers=0: no worker start-up).
-# Channels-last-3d and the precision come from configs/_base_/default_runtime.py (fp32 here: no native bf16).
+# Channels-last-3d and the precision come from configs/_base_/default_runtime.py (bf16 only where native).
 _base_ = ['../joint.py']
 data_root = 'mg_posec3d/data/rtg_sample/'
 dataset = dict(ann_file=data_root + 'rtg_miga22.pkl', label_embeddings=data_root + 'rtg_glove50.npy',

@@ -2,7 +2,8 @@
 # model (configs/demo/joint.py at its earlier size: 16 frames at 32x32, quarter-width backbone) trained on
 # 32-frame windows cut by
 #   python tools/data/make_windows.py mg_posec3d/data/rtg_trials/rtg_trials_miga22_30fps.pkl.gz \
-#       --out work_dirs/spotting/rtg_windows.pkl --split train --split val --window 32  (2 + 2 windows per trial)
+#       --out work_dirs/spotting/rtg_windows.pkl --split train --split val --window 32 --across-cuts 2
+# (per trial 2 gesture + 2 background windows + 2 across its end joined to the next trial)
 # Classes: small, medium, large + background (a window's class is its centre frame's). Train P1-P6, val P7;
 # tools/spot.py runs it on whole sequences (test P8). See docs/spotting.md.
 _base_ = ['../demo/joint.py']
