@@ -12,17 +12,17 @@ from mmengine.config import Config
 from mg_posec3d.layouts import get_layout
 from mg_posec3d.skeleton_graph import stgcn_graph
 from tests.conftest import REPO
-from tests.test_configs import BASELINES
+from tests.test_configs import is_baseline
 
 CONFIGS = sorted(p for p in glob.glob(os.path.join(REPO, 'configs', '**', '*.py'), recursive=True)
-                 if '_base_' not in p and (os.path.basename(p).startswith(BASELINES)
-                                           or os.path.basename(os.path.dirname(p)) in BASELINES))
+                 if '_base_' not in p and is_baseline(p))
 
 
 def test_every_baseline_has_a_config():
     names = {os.path.relpath(p, os.path.join(REPO, 'configs')) for p in CONFIGS}
     assert {'stgcn/joint.py', 'stgcn/bone.py', 'demo/stgcn_joint.py', 'demo/stgcn_bone.py', 'tsn/r18_rgb.py',
-            'image/alexnet.py', 'image/resnet18.py', 'image/resnet18_keypoints.py', 'image/resnet18_js.py'} <= names
+            'image/alexnet.py', 'image/resnet18.py', 'image/resnet18_keypoints.py', 'image/resnet18_js.py',
+            'spotting/rtg_demo_stgcn.py'} <= names
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=lambda p: os.path.relpath(p, os.path.join(REPO, 'configs')))

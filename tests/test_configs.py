@@ -13,9 +13,18 @@ from tests.conftest import REPO
 # pose-heatmap configs (the RGB configs have their own tests in tests/models/test_rgbpose_head.py, the
 # ST-GCN, image-level and TSN baselines and the JS-loss variants of configs/js/ in tests/test_baseline_configs.py)
 BASELINES = ('stgcn', 'image', 'tsn')
+
+
+def is_baseline(path: str) -> bool:
+    """A config of a baseline model: in its folder (configs/stgcn/) or named after it (demo/stgcn_joint.py,
+    spotting/rtg_demo_stgcn.py)."""
+    return (any(b in os.path.basename(path) for b in BASELINES)
+            or os.path.basename(os.path.dirname(path)) in BASELINES)
+
+
 CONFIGS = sorted(p for p in glob.glob(os.path.join(REPO, 'configs', '**', '*.py'), recursive=True)
-                 if '_base_' not in p and not os.path.basename(p).startswith(('rgb',) + BASELINES)
-                 and os.path.basename(os.path.dirname(p)) not in BASELINES + ('js',))
+                 if '_base_' not in p and not os.path.basename(p).startswith('rgb') and not is_baseline(p)
+                 and os.path.basename(os.path.dirname(p)) != 'js')
 
 
 def _pose_targets(cfg):

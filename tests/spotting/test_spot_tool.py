@@ -99,6 +99,32 @@ def test_window_scores_match_mmaction_inference_and_fuse_2_to_3(models, two_tria
     np.testing.assert_allclose(scores.frame_probs[scores.centres], scores.fused)
 
 
+def test_the_stgcn_window_model_scores_windows_as_mmaction_does(two_trials, tmp_path):
+    """The shipped ST-GCN window model config (random weights, a GENERATED checkpoint) through the same window
+    scorer, frozen by TorchScript, against mmaction2's ``inference_recognizer`` on the eager model."""
+    import torch
+    from mmaction.apis import inference_recognizer, init_recognizer
+
+    from mg_posec3d.apis.inference import load_model
+    from mg_posec3d.models.frozen import freeze_for_cpu_inference, is_frozen
+    from mg_posec3d.spotting.inference import WindowScorer, window_input
+
+    cfg = os.path.join(REPO, 'configs', 'spotting', 'rtg_demo_stgcn.py')
+    torch.manual_seed(0)
+    ckpt = str(tmp_path / 'stgcn.pth')
+    torch.save({'state_dict': init_recognizer(cfg, None, device='cpu').state_dict(),
+                'meta': {'dataset_meta': {'classes': CLASSES}}}, ckpt)
+    loaded = load_model(cfg, ckpt)
+    seq = load_sequences(two_trials).sequences[0]
+    centres = np.array([0, 40, seq['keypoint'].shape[1] - 1])
+    ref = np.stack([inference_recognizer(loaded.model, window_input(seq, c, 32)).pred_score.numpy()
+                    for c in centres])
+    freeze_for_cpu_inference(loaded.model)
+    got = WindowScorer(loaded, batch_size=16).score(seq, centres, 32)
+    assert is_frozen(loaded.model)
+    np.testing.assert_allclose(got, ref, atol=1e-6)  # random weights: windows differ by ~1e-4
+
+
 def test_spot_cli_on_real_trials(models, two_trials, tmp_path, capsys):
     from tools.spot import main
 
