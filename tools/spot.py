@@ -275,12 +275,14 @@ def main(argv=None) -> int:
         segs = predictions[name]
         print(f'{name}: {len(segs)} segment(s) -> ' + ', '.join(paths.values()))
     speed = runner.speed_report(scored, args.fps)
+    used = scorers + classifiers
     speed['processing_s'] += decode_s
     speed['cpu_s'] += decode_cpu
     runner.real_time_factors(speed)
     speed.update(models_s=t_models - t_start, total_s=time.perf_counter() - t_start, window=window,
                  stride=args.stride, precision=precision, models=len(pairs), threads=torch.get_num_threads(),
-                 engine='TorchScript-frozen' if any(is_frozen(s.model) for s in scorers) else 'eager')
+                 engine='TorchScript-frozen' if any(is_frozen(s.model) for s in used) else 'eager' if used
+                 else 'no model')
     rtf = f"real-time factor {speed['rtf']:.2f}x by wall clock, {speed['rtf_cpu']:.2f}x by CPU time " \
         f"({speed['duration_s']:.1f} s of sequence)" if speed['rtf'] else 'real-time factor unknown (pass --fps)'
     print(f"speed: {speed['frames']} frames in {speed['processing_s']:.1f} s wall, {speed['cpu_s']:.1f} s CPU "
