@@ -1003,6 +1003,14 @@ def _(tmp, capsys):
     return err, r'^error: .*out/a_prediction\.csv exists; pass --overwrite to replace it\n$'
 
 
+@case('spot.py with a zero count')
+def _(tmp, capsys):
+    err = _cli('spot', [_sequences(tmp, {'a': []}), 'joint.py', 'joint.pth', '--batch-size', '0', '--out',
+                        os.path.join(tmp, 'out')], capsys)
+    assert not os.path.exists(os.path.join(tmp, 'out'))
+    return err, r'^error: --batch-size must be >= 1, got 0\n$'
+
+
 @case('spot.py with an odd number of model files')
 def _(tmp, capsys):
     err = _cli('spot', [_sequences(tmp, {'a': []}), 'joint.py', '--out', os.path.join(tmp, 'out')], capsys)

@@ -173,6 +173,11 @@ def main(argv=None) -> int:
     if len(args.models) % 2 or not (args.models or args.scores_from) or len(args.classify or []) % 2:
         raise ValueError('give CONFIG CHECKPOINT pairs')
     pairs = list(zip(args.models[::2], args.models[1::2]))
+    for flag, least in (('video_stride', 1), ('max_frames', 1), ('stride', 1), ('window', 1), ('batch_size', 1),
+                        ('threads', 1), ('classify_margin', 0)):
+        value = getattr(args, flag)
+        if value is not None and value < least:
+            raise ValueError(f"--{flag.replace('_', '-')} must be >= {least}, got {value}")
     params = _decode_params(args)
     if args.weights is not None and pairs and len(args.weights) != len(pairs):
         raise ValueError(f'{len(args.weights)} weights for {len(pairs)} models')
