@@ -45,10 +45,12 @@ def main(argv=None) -> int:
     from mg_posec3d.spotting.windows import make_window_dataset
 
     check_outputs([args.out], args.overwrite)
-    if args.window < 1:
-        raise ValueError(f'--window must be >= 1, got {args.window}')
-    if args.across_cuts < 0:
-        raise ValueError(f'--across-cuts must be >= 0, got {args.across_cuts}')
+    for flag, least in (('window', 1), ('pos_per_segment', 0), ('bg_per_sequence', 0), ('ignore', 0),
+                        ('across_cuts', 0)):
+        if getattr(args, flag) < least:
+            raise ValueError(f"--{flag.replace('_', '-')} must be >= {least}, got {getattr(args, flag)}")
+    if not 0 <= args.near_fraction <= 1:
+        raise ValueError(f'--near-fraction must be in [0, 1], got {args.near_fraction}')
     splits, names = {}, None
     for split in args.split:
         seqs = load_sequences(args.sequences, split=split, unsafe=args.unsafe_pickle)
