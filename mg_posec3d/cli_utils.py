@@ -82,6 +82,15 @@ def cli_main(main: Callable[[Sequence[str] | None], int]) -> Callable[[Sequence[
     return wrapper
 
 
+def require_at_least(args: argparse.Namespace, **least: int) -> None:
+    """``UserError`` naming the first option (``dest`` = its least value) given below its least value; options
+    left unset (``None``) pass."""
+    for dest, low in least.items():
+        value = getattr(args, dest)
+        if value is not None and value < low:
+            raise UserError(f"--{dest.replace('_', '-')} must be >= {low}, got {value}")
+
+
 def add_debug_argument(parser: argparse.ArgumentParser) -> None:
     """The ``--debug`` option every tool has (read by :func:`cli_main` before parsing)."""
     if DEBUG_FLAG not in parser._option_string_actions:

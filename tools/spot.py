@@ -19,7 +19,7 @@ import os
 import sys
 import time
 
-from mg_posec3d.cli_utils import add_debug_argument, cli_main
+from mg_posec3d.cli_utils import add_debug_argument, cli_main, require_at_least
 from mg_posec3d.fileio import atomic_open, check_outputs
 from mg_posec3d.spotting.decode import MODES, DecodeParams
 from mg_posec3d.spotting.sequences import CSV_FORMATS
@@ -59,8 +59,9 @@ def parse_args(argv=None):
     g.add_argument('--precision', choices=['auto', 'fp32', 'bf16'], default='auto',
                    help='3D CNN precision; auto = bf16 on a GPU with bf16 or a CPU with AVX512-BF16/AMX, else fp32 '
                    '(emulated bf16 is slower: docs/spotting.md)')
-    g.add_argument('--eager', action='store_true', help='run the 3D CNNs in eager PyTorch (default on a CPU in fp32: '
-                   'frozen by TorchScript, 2.2-2.5x faster, same probabilities; docs/spotting.md "Speed")')
+    g.add_argument('--eager', action='store_true', help='run the 3D CNNs in eager PyTorch (default on a CPU in '
+                   'fp32: frozen by TorchScript, the networks about 2x faster, the same probabilities; '
+                   'docs/spotting.md "Speed")')
     g.add_argument('--device', default='cpu')
     g.add_argument('--threads', type=int, help='torch CPU threads')
     g.add_argument('--save-scores', action='store_true', help='also write DIR/<sequence>_scores.npz (window and '
@@ -173,11 +174,8 @@ def main(argv=None) -> int:
     if len(args.models) % 2 or not (args.models or args.scores_from) or len(args.classify or []) % 2:
         raise ValueError('give CONFIG CHECKPOINT pairs')
     pairs = list(zip(args.models[::2], args.models[1::2]))
-    for flag, least in (('video_stride', 1), ('max_frames', 1), ('stride', 1), ('window', 1), ('batch_size', 1),
-                        ('threads', 1), ('classify_margin', 0)):
-        value = getattr(args, flag)
-        if value is not None and value < least:
-            raise ValueError(f"--{flag.replace('_', '-')} must be >= {least}, got {value}")
+    require_at_least(args, video_stride=1, max_frames=1, stride=1, window=1, batch_size=1, threads=1,
+                     classify_margin=0)
     params = _decode_params(args)
     if args.weights is not None and pairs and len(args.weights) != len(pairs):
         raise ValueError(f'{len(args.weights)} weights for {len(pairs)} models')
@@ -309,7 +307,6 @@ def main(argv=None) -> int:
                            scores={str(t): s.as_dict() for t, s in scores.items()}), f, indent=1)
         print(f'wrote {eval_json}')
     return 0
-
 
 
 if __name__ == '__main__':

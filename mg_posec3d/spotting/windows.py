@@ -88,7 +88,7 @@ def cut_centres(num_before: int, joined: dict, background: int, window: int, cou
     segments = joined.get('segments', [])
     rows = np.arange(max(0, num_before - window // 2), min(t, num_before + (window + 1) // 2))
     rows = rows[~ambiguous_frames(t, segments, ignore)[rows]]
-    take = np.sort(rng.choice(rows, size=min(count, len(rows)), replace=False)) if count > 0 else rows[:0]
+    take = np.sort(rng.choice(rows, size=min(count, len(rows)), replace=False))
     labels = frame_labels(t, segments, background)
     return [(int(r), int(labels[r])) for r in take]
 

@@ -23,7 +23,7 @@ import time
 import numpy as np
 import torch
 
-from mg_posec3d.cli_utils import UserError, add_debug_argument, cli_main
+from mg_posec3d.cli_utils import UserError, add_debug_argument, cli_main, require_at_least
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CONFIGS = {'demo': os.path.join(REPO, 'configs', 'demo', 'rgbpose_joint.py'),
@@ -121,9 +121,7 @@ def main(argv=None) -> int:
     p.add_argument('--skip-paper', action='store_true', help='demo size only')
     add_debug_argument(p)
     args = p.parse_args(argv)
-    for name in ('iters', 'batch', 'pipeline_reps'):
-        if getattr(args, name) < 1:
-            raise UserError(f'--{name.replace("_", "-")} must be >= 1, got {getattr(args, name)}')
+    require_at_least(args, iters=1, batch=1, pipeline_reps=1)
     if args.device.startswith('cuda') and not torch.cuda.is_available():
         raise UserError(f'--device {args.device} but no CUDA device')
 

@@ -10,7 +10,7 @@ The output has the same split names as the input and `label_names` = the input's
 import argparse
 import sys
 
-from mg_posec3d.cli_utils import add_debug_argument, cli_main
+from mg_posec3d.cli_utils import add_debug_argument, cli_main, require_at_least
 from mg_posec3d.fileio import check_outputs
 from mg_posec3d.spotting.sequences import load_sequences
 
@@ -45,10 +45,7 @@ def main(argv=None) -> int:
     from mg_posec3d.spotting.windows import make_window_dataset
 
     check_outputs([args.out], args.overwrite)
-    for flag, least in (('window', 1), ('pos_per_segment', 0), ('bg_per_sequence', 0), ('ignore', 0),
-                        ('across_cuts', 0)):
-        if getattr(args, flag) < least:
-            raise ValueError(f"--{flag.replace('_', '-')} must be >= {least}, got {getattr(args, flag)}")
+    require_at_least(args, window=1, pos_per_segment=0, bg_per_sequence=0, ignore=0, across_cuts=0)
     if not 0 <= args.near_fraction <= 1:
         raise ValueError(f'--near-fraction must be in [0, 1], got {args.near_fraction}')
     splits, names = {}, None
@@ -73,7 +70,6 @@ def main(argv=None) -> int:
         print(f'{split}: {len(ids)} windows from {len(splits[split])} sequences: {dict(sorted(counts.items()))}')
     print(f'wrote {args.out} ({len(data["label_names"])} classes: {data["label_names"]})')
     return 0
-
 
 
 if __name__ == '__main__':
